@@ -1,0 +1,76 @@
+//! The control plane between the engine and a running clone: the environment a
+//! service process is started with, and the admin routes it serves. Built-in and
+//! external (any-language) services get exactly the same contract.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{CloneTokens, SeedSpec};
+
+/// Environment variables every service process receives.
+pub mod env {
+    pub const CLONE_ID: &str = "ASYM_CLONE_ID";
+    pub const TEMPLATE: &str = "ASYM_TEMPLATE";
+    pub const SERVICE: &str = "ASYM_SERVICE";
+    pub const PORT: &str = "ASYM_PORT";
+    pub const BIND: &str = "ASYM_BIND";
+    /// `sqlite:///abs/path/db.sqlite` (embedded) or `postgres://…/clone_<id>`.
+    pub const DATABASE_URL: &str = "ASYM_DATABASE_URL";
+    /// `memory` (embedded, in-process) or `redis://…`.
+    pub const KV_URL: &str = "ASYM_KV_URL";
+    pub const KV_PREFIX: &str = "ASYM_KV_PREFIX";
+    pub const ADMIN_TOKEN: &str = "ASYM_ADMIN_TOKEN";
+    /// Folder of golden images shared by all clones of this home.
+    pub const GOLDEN_DIR: &str = "ASYM_GOLDEN_DIR";
+    /// Fixture packs the database starts from, comma-separated.
+    pub const SEED: &str = "ASYM_SEED";
+    /// Public base URL of this service, as agents reach it.
+    pub const PUBLIC_URL: &str = "ASYM_PUBLIC_URL";
+}
+
+pub const ADMIN_TOKEN_HEADER: &str = "x-asym-admin-token";
+pub const PROVISION_PATH: &str = "/_asym/admin/provision";
+pub const SEED_PATH: &str = "/_asym/admin/seed";
+pub const RESET_PATH: &str = "/_asym/admin/reset";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvisionRequest {
+    /// Re-apply these tokens (after a reset) instead of minting new ones.
+    #[serde(default)]
+    pub tokens: Option<CloneTokens>,
+    /// Tokens to revoke (rotation).
+    #[serde(default)]
+    pub revoke: Option<CloneTokens>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvisionResponse {
+    pub tokens: CloneTokens,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeedRequest {
+    pub fixture: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetRequest {
+    pub seed: SeedSpec,
+    pub tokens: CloneTokens,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetResponse {
+    pub millis: f64,
+}
+
+/// The error body every admin route answers with on failure.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminError {
+    pub code: String,
+    pub message: String,
+}

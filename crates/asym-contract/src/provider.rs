@@ -1,0 +1,88 @@
+//! The engine behind the verbs. `local` runs services as detached processes; a
+//! container or Kubernetes provider implements the same trait. The CLI and the
+//! engine hold a `dyn CloneProvider` and never look inside one.
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use futures_util::stream::BoxStream;
+
+use crate::{AsymError, CloneRecord, CloneStatus, CloneTokens, Config, Result, SeedResult, TemplateManifest};
+
+/// A resolved template: its manifest, where it lives (for external commands and
+/// fixture files), and the fixture names it offers.
+#[derive(Debug, Clone)]
+pub struct CatalogEntry {
+    pub manifest: TemplateManifest,
+    /// `None` for templates built into the binary.
+    pub dir: Option<PathBuf>,
+    pub fixtures: Vec<String>,
+}
+
+impl CatalogEntry {
+    pub fn builtin(&self) -> bool {
+        self.dir.is_none()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ProviderContext {
+    pub home: PathBuf,
+    pub config: Config,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LogRequest {
+    pub service: Option<String>,
+    pub tail: Option<usize>,
+    pub follow: bool,
+}
+
+#[async_trait]
+pub trait CloneProvider: Send + Sync {
+    fn name(&self) -> &'static str;
+
+    /// The `database` string a new clone will use (a file path or a database name).
+    fn database_for(&self, record: &CloneRecord) -> String;
+
+    /// Makes the clone's storage: folder, database, key namespace.
+    async fn create(&self, record: &CloneRecord, template: &CatalogEntry) -> Result<()>;
+
+    /// Starts every service of the clone's mode on its recorded ports and waits for
+    /// health. Returns the provider's runtime data to store on the record.
+    async fn start(&self, record: &CloneRecord, template: &CatalogEntry) -> Result<serde_json::Value>;
+
+    /// Stops the services; data is kept.
+    async fn stop(&self, record: &CloneRecord) -> Result<()>;
+
+    /// Stops the services and removes storage, database and key namespace.
+    async fn destroy(&self, record: &CloneRecord) -> Result<()>;
+
+    /// What is actually running, reconciled with the record.
+    async fn status(&self, record: &CloneRecord) -> Result<CloneStatus>;
+
+    async fn logs(&self, record: &CloneRecord, req: &LogRequest) -> Result<BoxStream<'static, Result<String>>>;
+
+    /// Mints credentials, or re-applies `existing` ones; `revoke` are invalidated.
+    async fn provision(
+        &self,
+        record: &CloneRecord,
+        existing: Option<&CloneTokens>,
+        revoke: Option<&CloneTokens>,
+    ) -> Result<CloneTokens>;
+
+    /// Applies a fixture pack to the running clone.
+    async fn seed(&self, record: &CloneRecord, fixture: &str) -> Result<SeedResult>;
+
+    /// Restores the clean seeded state (`record.seed`) and re-applies `record.tokens`.
+    /// Returns the time the clone spent on it, in milliseconds.
+    async fn reset(&self, record: &CloneRecord) -> Result<f64>;
+
+    async fn snapshot(&self, _record: &CloneRecord, _name: &str) -> Result<()> {
+        Err(AsymError::NotImplemented { what: format!("snapshots on the {} provider", self.name()) })
+    }
+
+    async fn restore(&self, _record: &CloneRecord, _name: &str) -> Result<()> {
+        Err(AsymError::NotImplemented { what: format!("restore on the {} provider", self.name()) })
+    }
+}
