@@ -1,0 +1,125 @@
+//! Token authentication and scope checks.
+
+use asym_clone_kit::secrets::hash_token;
+use sqlx::SqlitePool;
+
+use crate::errors::{SlackError, SlackResult};
+use crate::store::workspace;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Bot,
+    User,
+}
+
+/// Who is calling: a bot (its bot user) or a human user, with the token's scopes.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub kind: TokenKind,
+    pub team_id: String,
+    pub user_id: String,
+    pub app_id: Option<String>,
+    pub bot_id: Option<String>,
+    pub scopes: Vec<String>,
+}
+
+impl Principal {
+    pub fn has(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+
+    /// Passes when the token holds any of `needed`; otherwise Slack's `missing_scope`
+    /// naming the first acceptable scope.
+    pub fn require_any(&self, needed: &[&str]) -> SlackResult<()> {
+        if needed.is_empty() || needed.iter().any(|n| self.has(n)) {
+            return Ok(());
+        }
+        Err(SlackError::MissingScope { needed: needed.join(","), provided: self.scopes.join(",") })
+    }
+}
+
+pub async fn authenticate(db: &SqlitePool, token: Option<&str>) -> SlackResult<Principal> {
+    let token = token.filter(|t| !t.is_empty()).ok_or(SlackError::NotAuthed)?;
+    let row = workspace::token(db, &hash_token(token)).await?.ok_or(SlackError::InvalidAuth)?;
+    Ok(Principal {
+        kind: if row.kind == "bot" { TokenKind::Bot } else { TokenKind::User },
+        team_id: row.team_id,
+        user_id: row.user_id,
+        app_id: row.app_id,
+        bot_id: row.bot_id,
+        scopes: row.scopes.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+    })
+}
+
+/// Scopes of the default app's bot token: what a typical agent app installs with.
+pub const DEFAULT_BOT_SCOPES: &[&str] = &[
+    "app_mentions:read",
+    "bookmarks:read",
+    "bookmarks:write",
+    "channels:history",
+    "channels:join",
+    "channels:manage",
+    "channels:read",
+    "chat:write",
+    "chat:write.customize",
+    "chat:write.public",
+    "emoji:read",
+    "files:read",
+    "files:write",
+    "groups:history",
+    "groups:read",
+    "groups:write",
+    "im:history",
+    "im:read",
+    "im:write",
+    "mpim:history",
+    "mpim:read",
+    "mpim:write",
+    "pins:read",
+    "pins:write",
+    "reactions:read",
+    "reactions:write",
+    "team:read",
+    "usergroups:read",
+    "usergroups:write",
+    "users.profile:read",
+    "users:read",
+    "users:read.email",
+    "users:write",
+];
+
+/// The user token adds what only users may do (search, profile writes).
+pub const DEFAULT_USER_SCOPES: &[&str] = &[
+    "bookmarks:read",
+    "bookmarks:write",
+    "channels:history",
+    "channels:read",
+    "channels:write",
+    "chat:write",
+    "emoji:read",
+    "files:read",
+    "files:write",
+    "groups:history",
+    "groups:read",
+    "groups:write",
+    "im:history",
+    "im:read",
+    "im:write",
+    "mpim:history",
+    "mpim:read",
+    "mpim:write",
+    "pins:read",
+    "pins:write",
+    "reactions:read",
+    "reactions:write",
+    "search:read",
+    "stars:read",
+    "team:read",
+    "usergroups:read",
+    "usergroups:write",
+    "users.profile:read",
+    "users.profile:write",
+    "users:read",
+    "users:read.email",
+    "users:write",
+];

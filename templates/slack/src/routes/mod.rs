@@ -1,0 +1,15 @@
+//! The route table. Every Web API method is `POST` (or `GET`) `/api/<method>`;
+//! [`METHODS`] lists what is built, with the scopes each accepts, and everything
+//! else in Slack's published method list answers `not_implemented`.
+
+mod dispatch;
+
+use asym_clone_kit::CloneCtx;
+use axum::Router;
+use axum::routing::post;
+
+pub use dispatch::METHODS;
+
+pub fn router() -> Router<CloneCtx> {
+    Router::new().route("/api/{method}", post(dispatch::call).get(dispatch::call))
+}
