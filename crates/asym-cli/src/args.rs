@@ -1,0 +1,149 @@
+//! The command line, as clap structs only. Behaviour lives in `commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "asym", version, about = "Spin up isolated, stateful, wire-faithful clones of SaaS products", long_about = None)]
+pub struct Cli {
+    /// Machine-readable JSON on stdout (no colour, no progress).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Spin up one or more clones, seeded, and print their endpoints and tokens.
+    Spin(SpinArgs),
+    /// Clones and their state (tokens redacted).
+    #[command(alias = "ls")]
+    Status(StatusArgs),
+    /// Start a stopped or crashed clone on its saved ports, with its data.
+    Start(IdArg),
+    /// Stop a clone's services; its data is kept.
+    Stop(IdArg),
+    /// Restore a clone to its clean seeded state, in place.
+    Reset(IdArg),
+    /// Remove a clone: processes, database, key namespace, folder and registry row.
+    Destroy(IdArg),
+    /// Show a clone's service logs.
+    Logs(LogsArgs),
+    /// Apply a fixture pack to a running clone; reset replays it.
+    Seed(SeedArgs),
+    /// Print a clone's credentials (the only command besides spin that shows them).
+    Tokens(TokensArgs),
+    /// Environments: several clones spun, reset and destroyed together.
+    Env {
+        #[command(subcommand)]
+        command: EnvCommand,
+    },
+    /// Check the machine and the registry; rebuild a corrupt registry.
+    Doctor,
+    /// Fidelity score of a template against the real product's API spec.
+    Verify { template: String },
+    /// Stdio MCP bridge to a clone.
+    Mcp { id: String },
+    /// Runs one clone service (used by the local provider; not for people).
+    #[command(name = "__serve", hide = true)]
+    Serve,
+}
+
+#[derive(Debug, Args)]
+pub struct SpinArgs {
+    /// Templates to spin (`asym ls --templates` lists them).
+    #[arg(required = true)]
+    pub templates: Vec<String>,
+    /// Service set to run (the template's first mode by default).
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// Fixture pack to seed with.
+    #[arg(long)]
+    pub seed: Option<String>,
+    /// Put the clones in this environment (made if missing).
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Clone id instead of `<template>-<4 hex>` (one template only).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Bind 0.0.0.0 instead of 127.0.0.1.
+    #[arg(long)]
+    pub expose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// One clone; all when absent.
+    pub id: Option<String>,
+    /// List the templates instead, with their modes and fixtures.
+    #[arg(long)]
+    pub templates: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IdArg {
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    pub id: String,
+    /// Keep printing as the services write.
+    #[arg(long, short)]
+    pub follow: bool,
+    /// Only this service.
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Only the last N lines of each log.
+    #[arg(long, short = 'n')]
+    pub tail: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Volume {
+    Small,
+    Medium,
+    Large,
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    pub id: String,
+    /// Fixture pack to apply.
+    #[arg(long)]
+    pub fixture: Option<String>,
+    /// Generate data for the template's entities instead.
+    #[arg(long)]
+    pub generate: bool,
+    #[arg(long, value_enum, requires = "generate")]
+    pub volume: Option<Volume>,
+    /// Generate with an LLM.
+    #[arg(long)]
+    pub ai: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TokensArgs {
+    pub id: String,
+    /// Mint new credentials and revoke the old ones.
+    #[arg(long)]
+    pub reprovision: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EnvCommand {
+    /// Spin every clone of an environment.yaml, one after another.
+    Spin { file: PathBuf },
+    /// One environment with its members.
+    Status { name: String },
+    /// All environments.
+    Ls,
+    /// Reset every member.
+    Reset { name: String },
+    /// Destroy every member and the environment.
+    Destroy { name: String },
+    /// Print the JSON Schema of environment.yaml.
+    Schema,
+}

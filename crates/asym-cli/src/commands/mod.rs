@@ -1,0 +1,51 @@
+//! One module per verb. Each parses nothing (clap did), calls the engine, renders.
+
+mod doctor;
+mod env;
+mod lifecycle;
+mod logs;
+mod seed;
+pub mod serve;
+mod spin;
+mod status;
+mod tokens;
+
+use asym_contract::{AsymError, Result};
+
+use crate::Exit;
+use crate::args::Command;
+use crate::printer::Printer;
+use crate::setup;
+
+pub async fn run(command: Command, p: &Printer) -> Result<Exit> {
+    match command {
+        Command::Status(a) if a.templates => status::templates(p, &setup::catalog()?),
+        Command::Env { command: crate::args::EnvCommand::Schema } => env::schema(p),
+        Command::Verify { template } => {
+            setup::catalog()?.get(&template)?;
+            Err(AsymError::NotImplemented { what: format!("`asym verify` (the fidelity score of `{template}`)") })
+        }
+        Command::Mcp { id } => {
+            setup::engine()?.get(&id, false).await?;
+            Err(AsymError::NotImplemented { what: "`asym mcp` (the stdio MCP bridge)".into() })
+        }
+        Command::Serve => unreachable!("handled before the runtime starts"),
+        command => {
+            let engine = setup::engine()?;
+            match command {
+                Command::Spin(a) => spin::run(&engine, p, a).await,
+                Command::Status(a) => status::run(&engine, p, a.id.as_deref()).await,
+                Command::Start(a) => lifecycle::start(&engine, p, &a.id).await,
+                Command::Stop(a) => lifecycle::stop(&engine, p, &a.id).await,
+                Command::Reset(a) => lifecycle::reset(&engine, p, &a.id).await,
+                Command::Destroy(a) => lifecycle::destroy(&engine, p, &a.id).await,
+                Command::Logs(a) => logs::run(&engine, p, a).await,
+                Command::Seed(a) => seed::run(&engine, p, a).await,
+                Command::Tokens(a) => tokens::run(&engine, p, a).await,
+                Command::Env { command } => env::run(&engine, p, command).await,
+                Command::Doctor => doctor::run(&engine, p).await,
+                _ => unreachable!("matched above"),
+            }
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! The built binary, driven as a user would, with a temporary `ASYM_HOME`.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::{Home, slack};
+
+#[test]
+fn spin_request_stop_start_reset_destroy() {
+    let home = Home::new("lifecycle");
+    let spun = home.json(&["spin", "slack", "--seed", "acme-corp"]);
+    let clone = &spun["clone"];
+    let id = clone["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("slack-") && id.len() == 10, "{id}");
+    let api = clone["api"].as_str().unwrap().to_string();
+    let bot = clone["tokens"]["bot"].as_str().unwrap().to_string();
+    let user = clone["tokens"]["user"].as_str().unwrap().to_string();
+    assert!(bot.starts_with("xoxb-") && user.starts_with("xoxp-"));
+
+    let me = slack(&api, "auth.test", &bot, json!({}));
+    assert_eq!(me["ok"], true, "{me}");
+    assert_eq!(me["team_id"], "T0ACME0001");
+    assert!(me["bot_id"].as_str().unwrap().starts_with('B'));
+    let owner = slack(&api, "auth.test", &user, json!({}));
+    assert_eq!(owner["user_id"], "U0ACMEDANA");
+
+    let status = home.json(&["status"]);
+    let listed = &status["clones"][0];
+    assert_eq!(listed["state"], "running");
+    assert_eq!(listed["tokens"]["bot"], "xoxb-…", "status redacts tokens");
+    assert!(!home.stdout(&["status"]).contains(&bot), "human status redacts tokens too");
+
+    let posted = slack(&api, "chat.postMessage", &bot, json!({"channel": "C0ACMEGNRL", "text": "written by the agent"}));
+    assert_eq!(posted["ok"], true, "{posted}");
+    let texts = || -> Vec<String> {
+        let h = slack(&api, "conversations.history", &user, json!({"channel": "C0ACMEGNRL"}));
+        h["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap().to_string()).collect()
+    };
+    assert!(texts().contains(&"written by the agent".to_string()));
+
+    home.ok(&["stop", &id]);
+    assert_eq!(home.json(&["status", &id])["state"], "stopped");
+    assert!(support::unreachable(&api), "a stopped clone does not answer");
+
+    home.ok(&["start", &id]);
+    assert_eq!(home.json(&["status", &id])["state"], "running");
+    assert!(texts().contains(&"written by the agent".to_string()), "start keeps the data");
+
+    let reset = home.json(&["reset", &id]);
+    assert_eq!(reset["reset"], true);
+    let after = texts();
+    assert!(!after.contains(&"written by the agent".to_string()), "reset removes rows written after the seed");
+    assert_eq!(after.len(), 3, "the seeded #general messages are back: {after:?}");
+    assert_eq!(slack(&api, "auth.test", &bot, json!({}))["ok"], true, "tokens minted at spin survive reset");
+
+    home.ok(&["destroy", &id]);
+    assert_eq!(home.json(&["status"])["clones"], json!([]));
+    assert!(!home.path().join("clones").join(&id).exists(), "destroy removes the folder");
+}
+
+#[test]
+fn env_spin_reset_destroy() {
+    let home = Home::new("env");
+    let spec = home.write("acme.env.yaml", "name: acme\nclones:\n  - template: slack\n    seed: acme-corp\n  - template: slack\n    mode: api\n");
+    let report = home.json(&["env", "spin", spec.to_str().unwrap()]);
+    assert_eq!(report["state"], "running", "{report}");
+    let members = report["members"].as_array().unwrap();
+    assert_eq!(members.len(), 2);
+    let first = &members[0]["clone"];
+    let api = first["api"].as_str().unwrap();
+    let bot = first["tokens"]["bot"].as_str().unwrap();
+    slack(api, "chat.postMessage", bot, json!({"channel": "C0ACMERAND", "text": "temp"}));
+
+    let status = home.json(&["env", "status", "acme"]);
+    assert_eq!(status["members"].as_array().unwrap().len(), 2);
+    assert_eq!(status["members"][0]["env"], "acme");
+    assert!(status["spec"].as_str().unwrap().ends_with("acme.env.yaml"));
+
+    let reset = home.json(&["env", "reset", "acme"]);
+    assert!(reset["members"].as_array().unwrap().iter().all(|m| m["ok"] == true), "{reset}");
+    let h = slack(api, "conversations.history", bot, json!({"channel": "C0ACMERAND"}));
+    assert!(h["messages"].as_array().unwrap().iter().all(|m| m["text"] != "temp"));
+
+    assert_eq!(home.json(&["env", "ls"])["environments"].as_array().unwrap().len(), 1);
+    home.ok(&["env", "destroy", "acme"]);
+    assert_eq!(home.json(&["env", "ls"])["environments"], json!([]));
+    assert_eq!(home.json(&["status"])["clones"], json!([]));
+}
+
+#[test]
+fn spin_group_makes_an_ad_hoc_env_that_goes_with_its_last_member() {
+    let home = Home::new("group");
+    let out = home.json(&["spin", "slack", "slack", "--group", "pair"]);
+    assert_eq!(out["state"], "running");
+    let env = home.json(&["env", "status", "pair"]);
+    assert_eq!(env["spec"], Value::Null);
+    let ids: Vec<String> = env["members"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_string()).collect();
+    home.ok(&["destroy", &ids[0]]);
+    assert_eq!(home.json(&["env", "status", "pair"])["members"].as_array().unwrap().len(), 1);
+    home.ok(&["destroy", &ids[1]]);
+    home.fails(&["env", "status", "pair"], "ENV_NOT_FOUND");
+}
+
+#[test]
+fn a_killed_clone_shows_as_crashed_and_start_recovers_its_data() {
+    let home = Home::new("crash");
+    let spun = home.json(&["spin", "slack", "--seed", "acme-corp", "--name", "crashy"]);
+    let api = spun["clone"]["api"].as_str().unwrap().to_string();
+    let bot = spun["clone"]["tokens"]["bot"].as_str().unwrap().to_string();
+    slack(&api, "chat.postMessage", &bot, json!({"channel": "C0ACMEGNRL", "text": "before the crash"}));
+    // Kill -9 while requests are in flight.
+    let flood = {
+        let (api, bot) = (api.clone(), bot.clone());
+        std::thread::spawn(move || {
+            for i in 0..200 {
+                let _ = support::try_slack(&api, "chat.postMessage", &bot, json!({"channel": "C0ACMEGNRL", "text": format!("flood {i}")}));
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_millis(50));
+    home.kill_clone("crashy");
+    flood.join().unwrap();
+    assert_eq!(home.json(&["status", "crashy"])["state"], "crashed");
+    home.fails(&["reset", "crashy"], "CLONE_NOT_RUNNING");
+    let doctor = home.run(&["doctor"]);
+    assert!(!doctor.status.success());
+    assert!(String::from_utf8_lossy(&doctor.stdout).contains("stale pid"));
+
+    home.ok(&["start", "crashy"]);
+    let h = slack(&api, "conversations.history", &bot, json!({"channel": "C0ACMEGNRL", "limit": 1000}));
+    assert!(h["messages"].as_array().unwrap().iter().any(|m| m["text"] == "before the crash"), "data survives kill -9");
+    home.ok(&["destroy", "crashy"]);
+}
+
+#[test]
+fn tokens_reprovision_revokes_the_old_pair() {
+    let home = Home::new("tokens");
+    let spun = home.json(&["spin", "slack", "--name", "rot"]);
+    let api = spun["clone"]["api"].as_str().unwrap().to_string();
+    let old = spun["clone"]["tokens"]["bot"].as_str().unwrap().to_string();
+    assert_eq!(home.json(&["tokens", "rot"])["tokens"]["bot"], old.as_str());
+    let new = home.json(&["tokens", "rot", "--reprovision"])["tokens"]["bot"].as_str().unwrap().to_string();
+    assert_ne!(old, new);
+    assert_eq!(slack(&api, "auth.test", &old, json!({}))["error"], "invalid_auth");
+    assert_eq!(slack(&api, "auth.test", &new, json!({}))["ok"], true);
+    home.ok(&["reset", "rot"]);
+    assert_eq!(slack(&api, "auth.test", &new, json!({}))["ok"], true, "rotated tokens survive reset");
+    assert_eq!(slack(&api, "auth.test", &old, json!({}))["error"], "invalid_auth", "revoked tokens stay revoked");
+}
+
+#[test]
+fn seed_applies_a_fixture_later_and_reset_replays_it() {
+    let home = Home::new("seed");
+    let spun = home.json(&["spin", "slack", "--name", "late"]);
+    let api = spun["clone"]["api"].as_str().unwrap().to_string();
+    let user = spun["clone"]["tokens"]["user"].as_str().unwrap().to_string();
+    let out = home.run(&["seed", "late"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Nothing to seed. Pass --fixture <name>"));
+    home.fails(&["seed", "late", "--fixture", "nope"], "FIXTURE_NOT_FOUND");
+    let seeded = home.json(&["seed", "late", "--fixture", "acme-corp"]);
+    assert_eq!(seeded["rows"]["users"], 6);
+    assert_eq!(home.json(&["status", "late"])["seed"]["fixtures"], json!(["acme-corp"]));
+    home.ok(&["reset", "late"]);
+    let users = slack(&api, "users.list", &user, json!({}));
+    assert!(users["members"].as_array().unwrap().iter().any(|u| u["profile"]["email"] == "dana@acme.test"), "{users}");
+}
+
+#[test]
+fn logs_show_the_service_output() {
+    let home = Home::new("logs");
+    home.json(&["spin", "slack", "--name", "talky"]);
+    let out = home.stdout(&["logs", "talky", "--tail", "5"]);
+    assert!(out.contains("serving"), "{out}");
+    home.fails(&["logs", "talky", "--service", "nope"], "SERVICE_NOT_FOUND");
+}
+
+#[test]
+fn twenty_concurrent_spins_leave_a_whole_registry_with_distinct_ports() {
+    let home = Home::new("concurrent");
+    let children: Vec<_> = (0..20).map(|_| home.command(&["spin", "slack", "--json"]).spawn().unwrap()).collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let status = home.json(&["status"]);
+    let clones = status["clones"].as_array().unwrap();
+    assert_eq!(clones.len(), 20);
+    let mut ports: Vec<u64> = clones.iter().map(|c| c["ports"]["api"].as_u64().unwrap()).collect();
+    ports.sort();
+    ports.dedup();
+    assert_eq!(ports.len(), 20, "ports are distinct");
+    assert!(clones.iter().all(|c| c["state"] == "running"));
+    let raw: Value = serde_json::from_slice(&std::fs::read(home.path().join("registry.json")).unwrap()).unwrap();
+    assert_eq!(raw["clones"].as_object().unwrap().len(), 20);
+}
+
+#[test]
+fn an_external_command_template_is_spun_like_a_built_in_one() {
+    let home = Home::new("external");
+    let dir = home.path().join("templates/echo");
+    std::fs::create_dir_all(dir.join("fixtures")).unwrap();
+    std::fs::write(dir.join("fixtures/base.json"), "{}").unwrap();
+    std::fs::write(
+        dir.join("clone.manifest.json"),
+        json!({
+            "name": "echo", "displayName": "Echo", "realProduct": "https://example.test",
+            "services": [{"name": "api", "port": 4000, "healthPath": "/api/health",
+                          "command": ["python3", "server.py"]}],
+            "modes": [{"name": "api", "services": ["api"]}],
+            "database": {"migrations": "migrations"}, "redis": {}, "seed": {"fixtures": "fixtures/*.json"}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("server.py"),
+        "import http.server, json, os\n\
+         class H(http.server.BaseHTTPRequestHandler):\n\
+         \x20   def do_GET(self):\n\
+         \x20       body = json.dumps({'ok': True, 'prefix': os.environ['ASYM_KV_PREFIX'], 'db': os.environ['ASYM_DATABASE_URL']}).encode()\n\
+         \x20       self.send_response(200); self.send_header('content-type', 'application/json'); self.end_headers(); self.wfile.write(body)\n\
+         http.server.HTTPServer((os.environ['ASYM_BIND'], int(os.environ['ASYM_PORT'])), H).serve_forever()\n",
+    )
+    .unwrap();
+    let templates = home.path().join("templates");
+    let listed = home.json_env(&["ls", "--templates"], &[("ASYM_TEMPLATES_DIR", templates.to_str().unwrap())]);
+    let names: Vec<&str> = listed["templates"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["echo", "slack"]);
+    let spun = home.json_env(&["spin", "echo", "--seed", "base", "--name", "echo-1"], &[("ASYM_TEMPLATES_DIR", templates.to_str().unwrap())]);
+    let api = spun["clone"]["api"].as_str().unwrap();
+    let health: Value = support::get_json(&format!("{api}/api/health"));
+    assert_eq!(health["prefix"], "echo-1:");
+    assert!(health["db"].as_str().unwrap().starts_with("sqlite://"));
+    home.ok_env(&["destroy", "echo-1"], &[("ASYM_TEMPLATES_DIR", templates.to_str().unwrap())]);
+}
