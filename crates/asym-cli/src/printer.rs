@@ -71,11 +71,6 @@ impl Printer {
         }
     }
 
-    pub fn warn(&self, s: &str) {
-        let label = if self.color { "warning".yellow().to_string() } else { "warning".into() };
-        let _ = writeln!(std::io::stderr().lock(), "{label}: {s}");
-    }
-
     pub fn spinner(&self, msg: &str) -> Spinner {
         if !self.interactive {
             return Spinner(None);

@@ -23,10 +23,7 @@ pub fn home() -> Result<PathBuf> {
 pub fn catalog() -> Result<Catalog> {
     let builtins: Vec<BuiltinTemplate> = builtin::templates()
         .iter()
-        .map(|t| BuiltinTemplate {
-            manifest: t.manifest().clone(),
-            fixtures: t.fixtures().iter().map(|f| f.name.to_string()).collect(),
-        })
+        .map(|t| BuiltinTemplate { manifest: t.manifest().clone(), fixtures: t.fixtures().iter().map(|f| f.name.to_string()).collect() })
         .collect();
     let dir = std::env::var_os("ASYM_TEMPLATES_DIR").filter(|d| !d.is_empty()).map(PathBuf::from);
     Catalog::load(&builtins, dir.as_deref())

@@ -77,7 +77,8 @@ fn a_corrupt_registry_is_named_and_doctor_rebuilds_it() {
     let status = home.json(&["status"]);
     assert_eq!(status["clones"][0]["id"], "keep");
     assert_eq!(status["clones"][0]["state"], "running");
-    let kept = std::fs::read_dir(home.path()).unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with("registry.json.corrupt-"));
+    let kept =
+        std::fs::read_dir(home.path()).unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with("registry.json.corrupt-"));
     assert!(kept, "the corrupt file is kept beside the rebuilt one");
 }
 

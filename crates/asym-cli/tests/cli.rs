@@ -63,7 +63,8 @@ fn spin_request_stop_start_reset_destroy() {
 #[test]
 fn env_spin_reset_destroy() {
     let home = Home::new("env");
-    let spec = home.write("acme.env.yaml", "name: acme\nclones:\n  - template: slack\n    seed: acme-corp\n  - template: slack\n    mode: api\n");
+    let spec =
+        home.write("acme.env.yaml", "name: acme\nclones:\n  - template: slack\n    seed: acme-corp\n  - template: slack\n    mode: api\n");
     let report = home.json(&["env", "spin", spec.to_str().unwrap()]);
     assert_eq!(report["state"], "running", "{report}");
     let members = report["members"].as_array().unwrap();
@@ -229,7 +230,8 @@ fn an_external_command_template_is_spun_like_a_built_in_one() {
     let listed = home.json_env(&["ls", "--templates"], &[("ASYM_TEMPLATES_DIR", templates.to_str().unwrap())]);
     let names: Vec<&str> = listed["templates"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["echo", "slack"]);
-    let spun = home.json_env(&["spin", "echo", "--seed", "base", "--name", "echo-1"], &[("ASYM_TEMPLATES_DIR", templates.to_str().unwrap())]);
+    let spun =
+        home.json_env(&["spin", "echo", "--seed", "base", "--name", "echo-1"], &[("ASYM_TEMPLATES_DIR", templates.to_str().unwrap())]);
     let api = spun["clone"]["api"].as_str().unwrap();
     let health: Value = support::get_json(&format!("{api}/api/health"));
     assert_eq!(health["prefix"], "echo-1:");

@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use asym_contract::AsymError;
 use asym_contract::admin::{
-    ADMIN_TOKEN_HEADER, AdminError, PROVISION_PATH, ProvisionRequest, ProvisionResponse, RESET_PATH, ResetRequest,
-    ResetResponse, SEED_PATH, SeedRequest,
+    ADMIN_TOKEN_HEADER, AdminError, PROVISION_PATH, ProvisionRequest, ProvisionResponse, RESET_PATH, ResetRequest, ResetResponse,
+    SEED_PATH, SeedRequest,
 };
 use asym_contract::{SeedResult, admin};
 use asym_store::GoldenStore;
@@ -28,11 +28,7 @@ pub struct AdminState {
 }
 
 pub fn router(state: AdminState) -> Router {
-    Router::new()
-        .route(PROVISION_PATH, post(provision))
-        .route(SEED_PATH, post(seed))
-        .route(RESET_PATH, post(reset))
-        .with_state(state)
+    Router::new().route(PROVISION_PATH, post(provision)).route(SEED_PATH, post(seed)).route(RESET_PATH, post(reset)).with_state(state)
 }
 
 /// An [`AsymError`] rendered as the admin error body.
@@ -58,17 +54,17 @@ impl IntoResponse for AdminFailure {
     }
 }
 
-fn authorize(state: &AdminState, headers: &HeaderMap) -> Result<(), Response> {
+fn authorized(state: &AdminState, headers: &HeaderMap) -> bool {
     let given = headers.get(ADMIN_TOKEN_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if secrets::same_secret(given, &state.admin_token) {
-        Ok(())
-    } else {
-        Err((
-            StatusCode::UNAUTHORIZED,
-            Json(AdminError { code: "ADMIN_UNAUTHORIZED".into(), message: format!("missing or wrong `{ADMIN_TOKEN_HEADER}`") }),
-        )
-            .into_response())
-    }
+    secrets::same_secret(given, &state.admin_token)
+}
+
+fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        Json(AdminError { code: "ADMIN_UNAUTHORIZED".into(), message: format!("missing or wrong `{ADMIN_TOKEN_HEADER}`") }),
+    )
+        .into_response()
 }
 
 /// JSON body whose rejection is rendered as an admin error, not axum's plain text.
@@ -79,22 +75,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AdminJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(AdminJson(v)),
-            Err(e) => Err((
-                StatusCode::BAD_REQUEST,
-                Json(AdminError { code: "ADMIN_BAD_REQUEST".into(), message: e.body_text() }),
-            )
-                .into_response()),
+            Err(e) => {
+                Err((StatusCode::BAD_REQUEST, Json(AdminError { code: "ADMIN_BAD_REQUEST".into(), message: e.body_text() }))
+                    .into_response())
+            }
         }
     }
 }
 
-async fn provision(
-    State(s): State<AdminState>,
-    headers: HeaderMap,
-    AdminJson(req): AdminJson<ProvisionRequest>,
-) -> Response {
-    if let Err(r) = authorize(&s, &headers) {
-        return r;
+async fn provision(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): AdminJson<ProvisionRequest>) -> Response {
+    if !authorized(&s, &headers) {
+        return unauthorized();
     }
     run(async {
         let db = s.ctx.store.as_ref().ok_or_else(no_db)?.db().await?;
@@ -105,8 +96,8 @@ async fn provision(
 }
 
 async fn seed(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): AdminJson<SeedRequest>) -> Response {
-    if let Err(r) = authorize(&s, &headers) {
-        return r;
+    if !authorized(&s, &headers) {
+        return unauthorized();
     }
     run(async {
         let template = &s.ctx.template;
@@ -124,8 +115,8 @@ async fn seed(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): A
 }
 
 async fn reset(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): AdminJson<ResetRequest>) -> Response {
-    if let Err(r) = authorize(&s, &headers) {
-        return r;
+    if !authorized(&s, &headers) {
+        return unauthorized();
     }
     run(async {
         let started = Instant::now();

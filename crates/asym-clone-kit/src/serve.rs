@@ -70,11 +70,7 @@ pub async fn app(template: Arc<dyn Template>, s: &ServeSettings) -> Result<(Rout
         known: manifest.services.iter().map(|x| x.name.clone()).collect(),
     })?;
     let golden = GoldenStore::new(&s.golden_dir);
-    let store = if template.uses_database(&s.service) {
-        Some(open_store(&template, &golden, s).await?)
-    } else {
-        None
-    };
+    let store = if template.uses_database(&s.service) { Some(open_store(&template, &golden, s).await?) } else { None };
     let kv: Arc<dyn Kv> = match s.kv_url.as_str() {
         "memory" => Arc::new(MemoryKv::new(s.kv_prefix.clone())),
         _ => return Err(AsymError::NotImplemented { what: "the shared Redis key-value backend".into() }),
@@ -103,9 +99,8 @@ pub async fn app(template: Arc<dyn Template>, s: &ServeSettings) -> Result<(Rout
 
 pub async fn serve(template: Arc<dyn Template>, s: ServeSettings) -> Result<(), AsymError> {
     let (app, ctx) = app(template, &s).await?;
-    let addr: SocketAddr = format!("{}:{}", s.bind, s.port)
-        .parse()
-        .map_err(|_| AsymError::Internal(format!("bad bind address {}:{}", s.bind, s.port)))?;
+    let addr: SocketAddr =
+        format!("{}:{}", s.bind, s.port).parse().map_err(|_| AsymError::Internal(format!("bad bind address {}:{}", s.bind, s.port)))?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         if e.kind() == std::io::ErrorKind::AddrInUse {
             AsymError::PortInUse { port: s.port }
@@ -114,10 +109,7 @@ pub async fn serve(template: Arc<dyn Template>, s: ServeSettings) -> Result<(), 
         }
     })?;
     tracing::info!(clone = %s.clone_id, service = %s.service, %addr, "serving");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| AsymError::io("serving", e))?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| AsymError::io("serving", e))?;
     if let Some(store) = &ctx.store {
         store.close().await;
     }
@@ -127,9 +119,10 @@ pub async fn serve(template: Arc<dyn Template>, s: ServeSettings) -> Result<(), 
 
 async fn open_store(template: &Arc<dyn Template>, golden: &GoldenStore, s: &ServeSettings) -> Result<StoreHandle, AsymError> {
     let path = sqlite::path_from_url(&s.database_url).ok_or_else(|| {
-        sqlite::check_url(&s.database_url).err().map(AsymError::from).unwrap_or_else(|| {
-            AsymError::Internal(format!("unsupported database url {}", s.database_url))
-        })
+        sqlite::check_url(&s.database_url)
+            .err()
+            .map(AsymError::from)
+            .unwrap_or_else(|| AsymError::Internal(format!("unsupported database url {}", s.database_url)))
     })?;
     if !path.exists() {
         let image = golden::ensure(golden, template, &s.seed).await?;
@@ -137,11 +130,10 @@ async fn open_store(template: &Arc<dyn Template>, golden: &GoldenStore, s: &Serv
     }
     let store = StoreHandle::open(&path).await?;
     let db = store.db().await?;
-    let migrated: Option<(String,)> =
-        sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_asym_migrations'")
-            .fetch_optional(&*db)
-            .await
-            .map_err(asym_store::StoreError::from)?;
+    let migrated: Option<(String,)> = sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_asym_migrations'")
+        .fetch_optional(&*db)
+        .await
+        .map_err(asym_store::StoreError::from)?;
     if migrated.is_none() {
         return Err(AsymError::SchemaMissing { id: s.clone_id.clone(), what: "migrations table".into() });
     }

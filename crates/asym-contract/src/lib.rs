@@ -24,6 +24,6 @@ pub use ids::{CloneId, EnvName};
 pub use manifest::{ModeSpec, ServiceSpec, TemplateManifest};
 pub use provider::{CatalogEntry, CloneProvider, LogRequest, ProviderContext};
 pub use record::{
-    CloneInstance, CloneRecord, CloneState, CloneStatus, CloneTokens, EnvState, Environment,
-    RegistryData, SeedResult, SeedSpec, ServiceStatus,
+    CloneInstance, CloneRecord, CloneState, CloneStatus, CloneTokens, EnvState, Environment, RegistryData, SeedResult, SeedSpec,
+    ServiceStatus,
 };

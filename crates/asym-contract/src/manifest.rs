@@ -99,8 +99,8 @@ impl TemplateManifest {
     /// Parse and check the cross-references serde cannot: modes name real services,
     /// the default mode exists, names are unique.
     pub fn from_json(path: &str, text: &str) -> Result<Self, AsymError> {
-        let m: TemplateManifest = serde_json::from_str(text)
-            .map_err(|e| AsymError::ManifestInvalid { path: path.into(), reason: e.to_string() })?;
+        let m: TemplateManifest =
+            serde_json::from_str(text).map_err(|e| AsymError::ManifestInvalid { path: path.into(), reason: e.to_string() })?;
         m.validate(path)?;
         Ok(m)
     }

@@ -64,12 +64,7 @@ pub trait CloneProvider: Send + Sync {
     async fn logs(&self, record: &CloneRecord, req: &LogRequest) -> Result<BoxStream<'static, Result<String>>>;
 
     /// Mints credentials, or re-applies `existing` ones; `revoke` are invalidated.
-    async fn provision(
-        &self,
-        record: &CloneRecord,
-        existing: Option<&CloneTokens>,
-        revoke: Option<&CloneTokens>,
-    ) -> Result<CloneTokens>;
+    async fn provision(&self, record: &CloneRecord, existing: Option<&CloneTokens>, revoke: Option<&CloneTokens>) -> Result<CloneTokens>;
 
     /// Applies a fixture pack to the running clone.
     async fn seed(&self, record: &CloneRecord, fixture: &str) -> Result<SeedResult>;

@@ -274,7 +274,14 @@ mod tests {
         let name = EnvName::parse("acme").unwrap();
         r.environments.insert(
             name.clone(),
-            Environment { name, members: vec![id.clone()], spec: None, state: EnvState::Running, created_at: String::new(), updated_at: String::new() },
+            Environment {
+                name,
+                members: vec![id.clone()],
+                spec: None,
+                state: EnvState::Running,
+                created_at: String::new(),
+                updated_at: String::new(),
+            },
         );
         r.remove_member(&id);
         assert!(r.environments.is_empty());

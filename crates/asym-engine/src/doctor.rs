@@ -64,7 +64,14 @@ impl Engine {
         checks.push(check(
             "ports",
             free > 0,
-            format!("range {}-{}: {} held by clones, {}{} free to bind", range.start, range.end, used.len(), free, if free == 200 { "+" } else { "" }),
+            format!(
+                "range {}-{}: {} held by clones, {}{} free to bind",
+                range.start,
+                range.end,
+                used.len(),
+                free,
+                if free == 200 { "+" } else { "" }
+            ),
             Some("widen `portRange` in config.json or destroy unused clones".into()),
         ));
 

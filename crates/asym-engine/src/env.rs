@@ -69,13 +69,20 @@ impl Engine {
     /// `asym env spin <file>`: every member is checked before anything is spun.
     pub async fn env_spin(&self, path: &Path, progress: &dyn Progress) -> Result<EnvReport> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| AsymError::EnvSpecInvalid { path: shown.clone(), reason: format!("cannot read it: {e}") })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| AsymError::EnvSpecInvalid { path: shown.clone(), reason: format!("cannot read it: {e}") })?;
         let spec = asym_spec::parse_env_spec(&shown, &text)?;
         let name = EnvName::parse(&spec.name)?;
         let requests: Vec<SpinRequest> = spec
             .clones
             .iter()
-            .map(|c| SpinRequest { template: c.template.clone(), mode: c.mode.clone(), seed: c.seed.clone(), name: c.name.clone(), expose: false })
+            .map(|c| SpinRequest {
+                template: c.template.clone(),
+                mode: c.mode.clone(),
+                seed: c.seed.clone(),
+                name: c.name.clone(),
+                expose: false,
+            })
             .collect();
         for r in &requests {
             self.validate_spin(r)?;
@@ -89,7 +96,13 @@ impl Engine {
 
     /// Spins `requests` one after another into environment `name`, continuing past
     /// failures; a failed member is rolled back and not recorded.
-    pub async fn spin_into(&self, name: &EnvName, spec: Option<String>, requests: &[SpinRequest], progress: &dyn Progress) -> Result<EnvReport> {
+    pub async fn spin_into(
+        &self,
+        name: &EnvName,
+        spec: Option<String>,
+        requests: &[SpinRequest],
+        progress: &dyn Progress,
+    ) -> Result<EnvReport> {
         let mut members = Vec::new();
         for req in requests {
             match self.spin(req, progress).await {

@@ -22,9 +22,7 @@ mod spin;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use asym_contract::{
-    AsymError, CloneId, CloneInstance, CloneProvider, CloneRecord, CloneState, CloneStatus, Config, RegistryData, Result,
-};
+use asym_contract::{AsymError, CloneId, CloneInstance, CloneProvider, CloneRecord, CloneState, CloneStatus, Config, RegistryData, Result};
 use asym_registry::Registry;
 
 pub use catalog::{BuiltinTemplate, Catalog};

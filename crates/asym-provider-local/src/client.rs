@@ -8,11 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .expect("building an HTTP client without TLS cannot fail")
+    reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(60)).build().expect("building an HTTP client without TLS cannot fail")
 }
 
 /// Polls `url` until it answers 2xx; `exited` reports a child that died meanwhile.
@@ -67,8 +63,8 @@ pub async fn admin_post<B: Serialize, T: DeserializeOwned>(
     if status.is_success() {
         return serde_json::from_slice(&bytes).map_err(|e| unreachable(format!("bad response: {e}")));
     }
-    let err: AdminError = serde_json::from_slice(&bytes)
-        .map_err(|_| unreachable(format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes))))?;
+    let err: AdminError =
+        serde_json::from_slice(&bytes).map_err(|_| unreachable(format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes))))?;
     Err(from_admin_error(clone_id, err))
 }
 

@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use asym_contract::admin::{self, ProvisionRequest, ProvisionResponse, ResetRequest, ResetResponse, SeedRequest};
 use asym_contract::{
-    AsymError, CatalogEntry, CloneProvider, CloneRecord, CloneState, CloneStatus, CloneTokens, LogRequest,
-    ProviderContext, Result, SeedResult, ServiceSpec, ServiceStatus,
+    AsymError, CatalogEntry, CloneProvider, CloneRecord, CloneState, CloneStatus, CloneTokens, LogRequest, ProviderContext, Result,
+    SeedResult, ServiceSpec, ServiceStatus,
 };
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
@@ -106,7 +106,7 @@ impl LocalProvider {
         let dir = self.clone_dir(record.id.as_str());
         let log = process::log_path(&dir, &spec.name);
         let env = self.env_for(record, template, spec)?;
-        let serve_args = vec!["__serve".to_string()];
+        let serve_args = ["__serve".to_string()];
         let (program, args, cwd): (PathBuf, &[String], Option<&Path>) = match &spec.command {
             Some(cmd) => (PathBuf::from(&cmd[0]), &cmd[1..], template.dir.as_deref()),
             None => (self.serve_exe.clone(), &serve_args[..], None),
@@ -117,10 +117,7 @@ impl LocalProvider {
             .map_err(|e| failed(format!("could not run {}: {e}", program.display())))?;
         let origin = record.origin(&spec.name).unwrap_or_default();
         let health = format!("{origin}{}", spec.health_path);
-        let waited = client::wait_healthy(&self.http, &health, self.health_timeout, || {
-            matches!(child.try_wait(), Ok(Some(_)))
-        })
-        .await;
+        let waited = client::wait_healthy(&self.http, &health, self.health_timeout, || matches!(child.try_wait(), Ok(Some(_)))).await;
         match waited {
             Ok(()) => Ok(pid),
             Err(client::WaitError::Exited) => {

@@ -31,12 +31,7 @@ pub struct Spawn<'a> {
 pub fn spawn(s: Spawn<'_>) -> std::io::Result<(Child, ProcessId)> {
     let log = OpenOptions::new().create(true).append(true).open(s.log)?;
     let mut cmd = Command::new(s.program);
-    cmd.args(s.args)
-        .envs(s.env)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        .process_group(0);
+    cmd.args(s.args).envs(s.env).stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log).process_group(0);
     if let Some(cwd) = s.cwd {
         cmd.current_dir(cwd);
     }
@@ -103,14 +98,8 @@ mod tests {
     fn a_spawned_process_is_alive_until_stopped_and_pid_reuse_is_detected() {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("x.log");
-        let (mut child, id) = spawn(Spawn {
-            program: Path::new("sleep"),
-            args: &["30".to_string()],
-            cwd: None,
-            env: vec![],
-            log: &log,
-        })
-        .unwrap();
+        let (mut child, id) =
+            spawn(Spawn { program: Path::new("sleep"), args: &["30".to_string()], cwd: None, env: vec![], log: &log }).unwrap();
         assert!(id.start_time > 0);
         assert!(alive(&id));
         let impostor = ProcessId { pid: id.pid, start_time: id.start_time + 1 };

@@ -25,10 +25,7 @@ struct OnDisk<'a> {
 }
 
 pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<Decoded, AsymError> {
-    let corrupt = |reason: String| AsymError::RegistryCorrupt {
-        path: path.to_path_buf(),
-        reason,
-    };
+    let corrupt = |reason: String| AsymError::RegistryCorrupt { path: path.to_path_buf(), reason };
     // serde's "EOF while parsing" would be true but less helpful for a truncated write.
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(corrupt("the file is empty".into()));
@@ -36,11 +33,7 @@ pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<Decoded, AsymError> {
     let raw: Value = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
     let version = migrate::version_of(&raw).map_err(corrupt)?;
     if version > SCHEMA_VERSION {
-        return Err(AsymError::RegistryTooNew {
-            path: path.to_path_buf(),
-            found: version,
-            supported: SCHEMA_VERSION,
-        });
+        return Err(AsymError::RegistryTooNew { path: path.to_path_buf(), found: version, supported: SCHEMA_VERSION });
     }
     let data: RegistryData = if version == SCHEMA_VERSION {
         // From the bytes rather than `raw`: only then does serde's message carry line and
@@ -48,27 +41,16 @@ pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<Decoded, AsymError> {
         serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?
     } else {
         let upgraded = migrate::upgrade(raw, version).map_err(corrupt)?;
-        serde_json::from_value(upgraded)
-            .map_err(|e| corrupt(format!("after migrating from schema {version}: {e}")))?
+        serde_json::from_value(upgraded).map_err(|e| corrupt(format!("after migrating from schema {version}: {e}")))?
     };
     check(&data).map_err(corrupt)?;
-    Ok(Decoded {
-        data,
-        version: Some(version),
-    })
+    Ok(Decoded { data, version: Some(version) })
 }
 
 pub(crate) fn encode(data: &RegistryData) -> Result<Vec<u8>, AsymError> {
     // A file we would refuse to read must never be written; this is a caller's bug.
-    check(data).map_err(|reason| {
-        AsymError::Internal(format!(
-            "refusing to write an inconsistent registry: {reason}"
-        ))
-    })?;
-    let mut out = serde_json::to_vec_pretty(&OnDisk {
-        schema_version: SCHEMA_VERSION,
-        data,
-    })?;
+    check(data).map_err(|reason| AsymError::Internal(format!("refusing to write an inconsistent registry: {reason}")))?;
+    let mut out = serde_json::to_vec_pretty(&OnDisk { schema_version: SCHEMA_VERSION, data })?;
     out.push(b'\n');
     Ok(out)
 }
@@ -80,10 +62,7 @@ fn check(data: &RegistryData) -> Result<(), String> {
         return Err(format!("clone under key `{key}` has id `{}`", c.id));
     }
     if let Some((key, e)) = data.environments.iter().find(|(k, e)| **k != e.name) {
-        return Err(format!(
-            "environment under key `{key}` has name `{}`",
-            e.name
-        ));
+        return Err(format!("environment under key `{key}` has name `{}`", e.name));
     }
     Ok(())
 }

@@ -78,9 +78,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AsymError> {
     {
         use std::os::unix::fs::PermissionsExt;
         // The create mode is masked by the umask; chmod is not.
-        file.as_file()
-            .set_permissions(fs::Permissions::from_mode(FILE_MODE))
-            .map_err(err)?;
+        file.as_file().set_permissions(fs::Permissions::from_mode(FILE_MODE)).map_err(err)?;
     }
     file.write_all(bytes).map_err(err)?;
     file.commit().map_err(err)?;
@@ -91,17 +89,10 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AsymError> {
 /// makes the copy durable before the caller overwrites the original.
 pub(crate) fn keep_copy(path: &Path) -> Result<PathBuf, AsymError> {
     let bytes = fs::read(path).map_err(io_err("reading", path))?;
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let base = format!("{}.corrupt-{secs}", path.display());
     for n in 0..100 {
-        let copy = PathBuf::from(if n == 0 {
-            base.clone()
-        } else {
-            format!("{base}-{n}")
-        });
+        let copy = PathBuf::from(if n == 0 { base.clone() } else { format!("{base}-{n}") });
         let mut options = OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -111,15 +102,11 @@ pub(crate) fn keep_copy(path: &Path) -> Result<PathBuf, AsymError> {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(io_err("creating", &copy)(e)),
         };
-        file.write_all(&bytes)
-            .and_then(|()| file.sync_all())
-            .map_err(io_err("writing", &copy))?;
+        file.write_all(&bytes).and_then(|()| file.sync_all()).map_err(io_err("writing", &copy))?;
         sync_dir(parent(path))?;
         return Ok(copy);
     }
-    Err(AsymError::Internal(format!(
-        "too many copies named {base}-N"
-    )))
+    Err(AsymError::Internal(format!("too many copies named {base}-N")))
 }
 
 fn parent(path: &Path) -> &Path {
@@ -132,9 +119,7 @@ fn parent(path: &Path) -> &Path {
 /// A rename is durable only once the folder holding the new name is synced.
 #[cfg(unix)]
 fn sync_dir(dir: &Path) -> Result<(), AsymError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err("syncing", dir))
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io_err("syncing", dir))
 }
 
 #[cfg(not(unix))]

@@ -40,10 +40,7 @@ impl Registry {
     /// Creates `dir` (0700) if missing.
     pub fn open(dir: &Path) -> Result<Registry, AsymError> {
         disk::create_private_dir(dir)?;
-        Ok(Registry {
-            dir: dir.to_path_buf(),
-            path: dir.join(FILE_NAME),
-        })
+        Ok(Registry { dir: dir.to_path_buf(), path: dir.join(FILE_NAME) })
     }
 
     /// The path of `registry.json`.
@@ -59,10 +56,7 @@ impl Registry {
 
     /// Takes the lock, re-reads, runs `f`, and writes only if `f` succeeded and either changed
     /// the data or the file on disk is in an older schema. Returns what `f` returned.
-    pub fn update<T>(
-        &self,
-        f: impl FnOnce(&mut RegistryData) -> Result<T, AsymError>,
-    ) -> Result<T, AsymError> {
+    pub fn update<T>(&self, f: impl FnOnce(&mut RegistryData) -> Result<T, AsymError>) -> Result<T, AsymError> {
         let _lock = self.lock()?;
         // Re-read under the lock: what a caller loaded earlier may be stale by now.
         let current = self.read()?;
@@ -92,10 +86,7 @@ impl Registry {
 
     fn read(&self) -> Result<codec::Decoded, AsymError> {
         match disk::read_optional(&self.path)? {
-            None => Ok(codec::Decoded {
-                data: RegistryData::default(),
-                version: None,
-            }),
+            None => Ok(codec::Decoded { data: RegistryData::default(), version: None }),
             Some(bytes) => codec::decode(&bytes, &self.path),
         }
     }

@@ -25,24 +25,15 @@ const _: () = assert!(STEPS.len() as u32 + 1 == SCHEMA_VERSION);
 /// The schema version a document declares: `schemaVersion` from schema 2 on, `version` in
 /// schema 1. A document with neither is not a registry we can trust.
 pub(crate) fn version_of(doc: &Value) -> Result<u32, String> {
-    let obj = doc
-        .as_object()
-        .ok_or("the top level is not a JSON object")?;
+    let obj = doc.as_object().ok_or("the top level is not a JSON object")?;
     let (key, first_with_key, value) = match (obj.get("schemaVersion"), obj.get("version")) {
         (Some(v), _) => ("schemaVersion", 2, v),
         (None, Some(v)) => ("version", 1, v),
         (None, None) => return Err("there is no `schemaVersion` key".into()),
     };
-    let n = value
-        .as_u64()
-        .and_then(|n| u32::try_from(n).ok())
-        .ok_or_else(|| format!("`{key}` is {value}, not a schema version"))?;
+    let n = value.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| format!("`{key}` is {value}, not a schema version"))?;
     // Each key belongs to a range of versions; outside it the number cannot be trusted.
-    let valid = if key == "version" {
-        n == 1
-    } else {
-        n >= first_with_key
-    };
+    let valid = if key == "version" { n == 1 } else { n >= first_with_key };
     if !valid {
         return Err(format!("`{key}` is {n}, which that key never held"));
     }
@@ -57,9 +48,7 @@ pub(crate) fn upgrade(mut doc: Value, from: u32) -> Result<Value, String> {
         doc = step(doc).map_err(|e| format!("migrating from schema {old} to {new}: {e}"))?;
         let got = version_of(&doc)?;
         if got as usize != new {
-            return Err(format!(
-                "migrating from schema {old} produced schema {got}, not {new}"
-            ));
+            return Err(format!("migrating from schema {old} produced schema {got}, not {new}"));
         }
     }
     Ok(doc)
@@ -78,12 +67,8 @@ fn v1_to_v2(doc: Value) -> Result<Value, String> {
         let Value::Object(env) = env else {
             return Err(format!("environments[{i}] is not an object"));
         };
-        let name = string_field(&env, "name")
-            .ok_or_else(|| format!("environments[{i}] has no string `name`"))?;
-        if environments
-            .insert(name.clone(), Value::Object(env))
-            .is_some()
-        {
+        let name = string_field(&env, "name").ok_or_else(|| format!("environments[{i}] has no string `name`"))?;
+        if environments.insert(name.clone(), Value::Object(env)).is_some() {
             return Err(format!("environment `{name}` appears twice"));
         }
     }
@@ -95,8 +80,7 @@ fn v1_to_v2(doc: Value) -> Result<Value, String> {
         let Value::Object(mut clone) = clone else {
             return Err(format!("clones[{i}] is not an object"));
         };
-        let id =
-            string_field(&clone, "id").ok_or_else(|| format!("clones[{i}] has no string `id`"))?;
+        let id = string_field(&clone, "id").ok_or_else(|| format!("clones[{i}] has no string `id`"))?;
         match clone.remove("env") {
             None | Some(Value::Null) => {}
             Some(Value::String(env)) => {
@@ -104,15 +88,10 @@ fn v1_to_v2(doc: Value) -> Result<Value, String> {
                     let implied = implied_env(&env, &clone);
                     environments.insert(env.clone(), implied);
                 }
-                members
-                    .entry(env)
-                    .or_default()
-                    .push(Value::String(id.clone()));
+                members.entry(env).or_default().push(Value::String(id.clone()));
             }
             Some(other) => {
-                return Err(format!(
-                    "clone `{id}` has `env` {other}, not a name or null"
-                ));
+                return Err(format!("clone `{id}` has `env` {other}, not a name or null"));
             }
         }
         if by_id.insert(id.clone(), Value::Object(clone)).is_some() {
@@ -214,11 +193,7 @@ mod tests {
         assert_eq!(version_of(&json!({"version": 1})), Ok(1));
         assert_eq!(version_of(&json!({"schemaVersion": 2})), Ok(2));
         assert_eq!(version_of(&json!({"schemaVersion": 9})), Ok(9));
-        assert!(
-            version_of(&json!({"clones": {}}))
-                .unwrap_err()
-                .contains("no `schemaVersion`")
-        );
+        assert!(version_of(&json!({"clones": {}})).unwrap_err().contains("no `schemaVersion`"));
         assert!(version_of(&json!({"version": 2})).is_err());
         assert!(version_of(&json!({"schemaVersion": 1})).is_err());
         assert!(version_of(&json!({"schemaVersion": "2"})).is_err());
@@ -240,25 +215,16 @@ mod tests {
         let out = v1_to_v2(doc).unwrap();
         assert_eq!(version_of(&out), Ok(2));
         assert!(out.get("version").is_none());
-        assert_eq!(
-            out["environments"]["acme"]["members"],
-            json!(["stripe-0002", "slack-0001"])
-        );
+        assert_eq!(out["environments"]["acme"]["members"], json!(["stripe-0002", "slack-0001"]));
         assert_eq!(out["environments"]["acme"]["spec"], json!("name: acme\n"));
         for c in out["clones"].as_object().unwrap().values() {
-            assert!(
-                c.get("env").is_none(),
-                "a v2 clone never stores its env: {c}"
-            );
+            assert!(c.get("env").is_none(), "a v2 clone never stores its env: {c}");
         }
 
         let data: RegistryData = serde_json::from_value(out).unwrap();
         assert_eq!(data.clones.len(), 3);
         assert!(data.env_of(&id("github-0003")).is_none());
-        assert_eq!(
-            data.env_of(&id("slack-0001")).unwrap().name.as_str(),
-            "acme"
-        );
+        assert_eq!(data.env_of(&id("slack-0001")).unwrap().name.as_str(), "acme");
     }
 
     #[test]
@@ -293,33 +259,18 @@ mod tests {
             "environments": [],
         });
         let err = upgrade(dup, 1).unwrap_err();
-        assert!(
-            err.contains("migrating from schema 1 to 2") && err.contains("`a-1` appears twice")
-        );
+        assert!(err.contains("migrating from schema 1 to 2") && err.contains("`a-1` appears twice"));
 
         let not_array = json!({"version": 1, "clones": {}, "environments": []});
-        assert!(
-            upgrade(not_array, 1)
-                .unwrap_err()
-                .contains("`clones` is an object")
-        );
+        assert!(upgrade(not_array, 1).unwrap_err().contains("`clones` is an object"));
 
-        let bad_env =
-            json!({"version": 1, "clones": [clone_v1("a-1", None, "t")], "environments": []});
+        let bad_env = json!({"version": 1, "clones": [clone_v1("a-1", None, "t")], "environments": []});
         let mut bad_env = bad_env;
         bad_env["clones"][0]["env"] = json!(7);
-        assert!(
-            upgrade(bad_env, 1)
-                .unwrap_err()
-                .contains("not a name or null")
-        );
+        assert!(upgrade(bad_env, 1).unwrap_err().contains("not a name or null"));
 
         let no_id = json!({"version": 1, "clones": [{"template": "slack"}], "environments": []});
-        assert!(
-            upgrade(no_id, 1)
-                .unwrap_err()
-                .contains("clones[0] has no string `id`")
-        );
+        assert!(upgrade(no_id, 1).unwrap_err().contains("clones[0] has no string `id`"));
     }
 
     #[test]

@@ -5,10 +5,7 @@ use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
-use asym_contract::{
-    AsymError, CloneId, CloneRecord, CloneState, CloneTokens, EnvName, EnvState, Environment,
-    RegistryData, SeedSpec,
-};
+use asym_contract::{AsymError, CloneId, CloneRecord, CloneState, CloneTokens, EnvName, EnvState, Environment, RegistryData, SeedSpec};
 use asym_registry::{Registry, SCHEMA_VERSION};
 use serde_json::{Value, json};
 
@@ -25,13 +22,8 @@ fn record(id: &str, state: CloneState) -> CloneRecord {
         redis_prefix: format!("asym:{id}:"),
         ports: BTreeMap::from([("api".to_string(), 7401)]),
         state,
-        seed: SeedSpec {
-            fixtures: vec!["acme-corp".into()],
-        },
-        tokens: CloneTokens(BTreeMap::from([(
-            "bot".to_string(),
-            "xoxb-1-2-secret".to_string(),
-        )])),
+        seed: SeedSpec { fixtures: vec!["acme-corp".into()] },
+        tokens: CloneTokens(BTreeMap::from([("bot".to_string(), "xoxb-1-2-secret".to_string())])),
         expose: false,
         admin_token: "adm_secret".into(),
         runtime: json!({"services": {"api": {"pid": 4242}}}),
@@ -42,10 +34,7 @@ fn record(id: &str, state: CloneState) -> CloneRecord {
 
 fn sample() -> RegistryData {
     let mut data = RegistryData::default();
-    for (id, state) in [
-        ("slack-0001", CloneState::Running),
-        ("stripe-0002", CloneState::Stopped),
-    ] {
+    for (id, state) in [("slack-0001", CloneState::Running), ("stripe-0002", CloneState::Stopped)] {
         let r = record(id, state);
         data.clones.insert(r.id.clone(), r);
     }
@@ -80,10 +69,7 @@ fn on_disk(reg: &Registry) -> Value {
 
 fn assert_corrupt(err: AsymError, needle: &str) {
     assert_eq!(err.code(), "REGISTRY_CORRUPT", "{err}");
-    assert!(
-        err.to_string().contains(needle),
-        "`{err}` should mention `{needle}`"
-    );
+    assert!(err.to_string().contains(needle), "`{err}` should mention `{needle}`");
 }
 
 #[test]
@@ -114,10 +100,7 @@ fn round_trip_keeps_everything_in_the_v2_shape() {
     assert_eq!(reg.load().unwrap(), data);
 
     let text = fs::read_to_string(reg.path()).unwrap();
-    assert!(
-        text.starts_with("{\n  \"schemaVersion\": 2,\n"),
-        "pretty, version first:\n{text}"
-    );
+    assert!(text.starts_with("{\n  \"schemaVersion\": 2,\n"), "pretty, version first:\n{text}");
     assert!(text.ends_with("}\n"));
     let v = on_disk(&reg);
     assert_eq!(v["schemaVersion"], json!(SCHEMA_VERSION));
@@ -168,11 +151,7 @@ fn an_update_that_changes_nothing_does_not_rewrite_a_current_file() {
     .unwrap();
     let inode = fs::metadata(reg.path()).unwrap().ino();
     reg.update(|d| Ok(d.clones.len())).unwrap();
-    assert_eq!(
-        fs::metadata(reg.path()).unwrap().ino(),
-        inode,
-        "rename would give a new inode"
-    );
+    assert_eq!(fs::metadata(reg.path()).unwrap().ino(), inode, "rename would give a new inode");
 }
 
 #[test]
@@ -187,9 +166,7 @@ fn an_update_whose_closure_fails_writes_nothing() {
     let err = reg
         .update(|d| -> Result<(), AsymError> {
             d.clones.clear();
-            Err(AsymError::CloneNotFound {
-                id: "nope-0000".into(),
-            })
+            Err(AsymError::CloneNotFound { id: "nope-0000".into() })
         })
         .unwrap_err();
     assert_eq!(err.code(), "CLONE_NOT_FOUND");
@@ -203,11 +180,7 @@ fn a_v1_file_loads_as_v2_in_memory_and_is_rewritten_only_by_update() {
     fs::write(reg.path(), V1_FIXTURE).unwrap();
 
     let data = reg.load().unwrap();
-    assert_eq!(
-        fs::read_to_string(reg.path()).unwrap(),
-        V1_FIXTURE,
-        "load never writes"
-    );
+    assert_eq!(fs::read_to_string(reg.path()).unwrap(), V1_FIXTURE, "load never writes");
 
     let ids: Vec<&str> = data.clones.keys().map(CloneId::as_str).collect();
     assert_eq!(ids, ["github-77ef", "slack-a1b2", "stripe-0c3d"]);
@@ -216,10 +189,7 @@ fn a_v1_file_loads_as_v2_in_memory_and_is_rewritten_only_by_update() {
     assert_eq!(members, ["slack-a1b2", "stripe-0c3d"], "clone array order");
     assert_eq!(acme.state, EnvState::Partial);
     assert!(acme.spec.as_deref().unwrap().starts_with("name: acme"));
-    assert!(
-        data.env_of(&CloneId::parse("github-77ef").unwrap())
-            .is_none()
-    );
+    assert!(data.env_of(&CloneId::parse("github-77ef").unwrap()).is_none());
     let slack = &data.clones[&CloneId::parse("slack-a1b2").unwrap()];
     assert_eq!(slack.state, CloneState::Running);
     assert_eq!(slack.ports["web"], 7402);
@@ -245,21 +215,8 @@ fn a_newer_schema_is_refused_and_left_alone() {
 
     let err = reg.load().unwrap_err();
     assert_eq!(err.code(), "REGISTRY_TOO_NEW");
-    assert!(
-        matches!(
-            err,
-            AsymError::RegistryTooNew {
-                found: 3,
-                supported: 2,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert_eq!(
-        reg.update(|_| Ok(())).unwrap_err().code(),
-        "REGISTRY_TOO_NEW"
-    );
+    assert!(matches!(err, AsymError::RegistryTooNew { found: 3, supported: 2, .. }), "{err:?}");
+    assert_eq!(reg.update(|_| Ok(())).unwrap_err().code(), "REGISTRY_TOO_NEW");
     assert_eq!(fs::read_to_string(reg.path()).unwrap(), newer);
 }
 
@@ -269,26 +226,11 @@ fn corrupt_files_are_named_errors_and_update_never_overwrites_them() {
         ("{\"schemaVersion\": 2, \"clones\": {", "line 1 column"),
         ("not json at all", "line 1 column"),
         ("", "empty"),
-        (
-            "{\"clones\": {}, \"environments\": {}}",
-            "no `schemaVersion`",
-        ),
-        (
-            "{\n  \"schemaVersion\": 2,\n  \"clones\": [],\n  \"environments\": {}\n}",
-            "line 3 column",
-        ),
-        (
-            "{\"schemaVersion\": 2, \"clones\": {}, \"environments\": {\"acme\": 5}}",
-            "line 1",
-        ),
-        (
-            "{\"schemaVersion\": \"2\", \"clones\": {}, \"environments\": {}}",
-            "not a schema version",
-        ),
-        (
-            "{\"version\": 1, \"clones\": {}, \"environments\": []}",
-            "migrating from schema 1",
-        ),
+        ("{\"clones\": {}, \"environments\": {}}", "no `schemaVersion`"),
+        ("{\n  \"schemaVersion\": 2,\n  \"clones\": [],\n  \"environments\": {}\n}", "line 3 column"),
+        ("{\"schemaVersion\": 2, \"clones\": {}, \"environments\": {\"acme\": 5}}", "line 1"),
+        ("{\"schemaVersion\": \"2\", \"clones\": {}, \"environments\": {}}", "not a schema version"),
+        ("{\"version\": 1, \"clones\": {}, \"environments\": []}", "migrating from schema 1"),
     ];
     for (content, needle) in cases {
         let (_tmp, reg) = setup();
@@ -329,20 +271,11 @@ fn replace_keeps_a_copy_of_a_corrupt_file_then_overwrites_it() {
     let copies: Vec<_> = fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .starts_with("registry.json.corrupt-")
-        })
+        .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with("registry.json.corrupt-"))
         .collect();
     assert_eq!(copies.len(), 1, "{copies:?}");
     let suffix = copies[0].to_str().unwrap().rsplit('-').next().unwrap();
-    assert!(
-        suffix.parse::<u64>().unwrap() > 1_700_000_000,
-        "unix seconds: {suffix}"
-    );
+    assert!(suffix.parse::<u64>().unwrap() > 1_700_000_000, "unix seconds: {suffix}");
     assert_eq!(fs::read_to_string(&copies[0]).unwrap(), "garbage{");
     assert_eq!(mode(&copies[0]), 0o600, "the copy may hold tokens too");
 
@@ -380,10 +313,7 @@ fn concurrent_updates_from_many_handles_lose_nothing() {
     assert_eq!(data.clones.len(), 160);
     for t in 0..16 {
         for i in 0..10 {
-            assert!(
-                data.clones
-                    .contains_key(&CloneId::parse(&format!("t{t}-{i}")).unwrap())
-            );
+            assert!(data.clones.contains_key(&CloneId::parse(&format!("t{t}-{i}")).unwrap()));
         }
     }
 }

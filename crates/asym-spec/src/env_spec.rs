@@ -115,7 +115,9 @@ mod tests {
 
     #[test]
     fn parses_a_full_spec() {
-        let spec = parse_env_spec("x", "name: acme\nclones:\n  - template: slack\n    mode: api\n    seed: acme-corp\n    name: slack-main\n").unwrap();
+        let spec =
+            parse_env_spec("x", "name: acme\nclones:\n  - template: slack\n    mode: api\n    seed: acme-corp\n    name: slack-main\n")
+                .unwrap();
         assert_eq!(spec.name, "acme");
         assert_eq!(spec.clones[0].template, "slack");
         assert_eq!(spec.clones[0].mode.as_deref(), Some("api"));

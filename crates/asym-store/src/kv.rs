@@ -23,10 +23,13 @@ pub trait Kv: Send + Sync {
     async fn clear(&self) -> StoreResult<u64>;
 }
 
+/// A stored value and the instant it expires, if it does.
+type Entry = (Vec<u8>, Option<Instant>);
+
 #[derive(Default)]
 pub struct MemoryKv {
     prefix: String,
-    map: Mutex<HashMap<String, (Vec<u8>, Option<Instant>)>>,
+    map: Mutex<HashMap<String, Entry>>,
 }
 
 impl MemoryKv {
@@ -69,10 +72,7 @@ impl Kv for MemoryKv {
     async fn incr(&self, key: &str, by: i64, ttl: Option<Duration>) -> StoreResult<i64> {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         let k = self.key(key);
-        let current = map
-            .get(&k)
-            .filter(|e| Self::live(e))
-            .map(|e| (String::from_utf8_lossy(&e.0).parse::<i64>().unwrap_or(0), e.1));
+        let current = map.get(&k).filter(|e| Self::live(e)).map(|e| (String::from_utf8_lossy(&e.0).parse::<i64>().unwrap_or(0), e.1));
         let (n, expiry) = match current {
             Some((n, exp)) => (n + by, exp),
             None => (by, ttl.map(|t| Instant::now() + t)),

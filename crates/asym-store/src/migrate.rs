@@ -24,23 +24,16 @@ pub fn hash(migrations: &[Migration]) -> String {
 }
 
 pub async fn apply(pool: &SqlitePool, migrations: &[Migration]) -> StoreResult<()> {
-    sqlx::raw_sql("CREATE TABLE IF NOT EXISTS _asym_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-        .execute(pool)
-        .await?;
+    sqlx::raw_sql("CREATE TABLE IF NOT EXISTS _asym_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)").execute(pool).await?;
     for m in migrations {
-        let done: Option<(String,)> = sqlx::query_as("SELECT name FROM _asym_migrations WHERE name = $1")
-            .bind(m.name)
-            .fetch_optional(pool)
-            .await?;
+        let done: Option<(String,)> =
+            sqlx::query_as("SELECT name FROM _asym_migrations WHERE name = $1").bind(m.name).fetch_optional(pool).await?;
         if done.is_some() {
             continue;
         }
         let mut tx = pool.begin().await?;
         sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO _asym_migrations (name, applied_at) VALUES ($1, datetime('now'))")
-            .bind(m.name)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("INSERT INTO _asym_migrations (name, applied_at) VALUES ($1, datetime('now'))").bind(m.name).execute(&mut *tx).await?;
         tx.commit().await?;
     }
     Ok(())

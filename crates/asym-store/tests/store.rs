@@ -4,7 +4,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use asym_store::golden::restore_file;
 use asym_store::{GoldenKey, GoldenStore, Migration, StoreHandle, migrate};
 
-const MIGRATIONS: &[Migration] = &[Migration { name: "0001_items", sql: "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);" }];
+const MIGRATIONS: &[Migration] =
+    &[Migration { name: "0001_items", sql: "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);" }];
 
 fn key(fixtures: &[&str]) -> GoldenKey {
     GoldenKey {

@@ -54,11 +54,11 @@ impl Args {
 
     /// A JSON argument that SDKs send either as JSON or as a JSON-encoded string
     /// inside a form (`blocks`, `attachments`).
-    pub fn json(&self, key: &str) -> Result<Option<Value>, ()> {
+    pub fn json(&self, key: &str) -> Result<Option<Value>, serde_json::Error> {
         match self.0.get(key) {
             None => Ok(None),
             Some(Value::String(s)) if s.is_empty() => Ok(None),
-            Some(Value::String(s)) => serde_json::from_str(s).map(Some).map_err(|_| ()),
+            Some(Value::String(s)) => serde_json::from_str(s).map(Some),
             Some(v) => Ok(Some(v.clone())),
         }
     }
@@ -93,12 +93,7 @@ impl<S: Send + Sync> FromRequest<S> for SlackCall {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(|t| t.trim().to_string());
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
         let body = axum::body::to_bytes(req.into_body(), asym_clone_kit::serve::MAX_BODY_BYTES)
             .await
             .map_err(|_| SlackError::InvalidArguments { messages: vec!["[ERROR] request body too large".into()] })?;
@@ -111,8 +106,7 @@ impl<S: Send + Sync> FromRequest<S> for SlackCall {
             } else if content_type.starts_with("multipart/form-data") {
                 return Err(SlackError::NotImplemented { method: "multipart/form-data arguments".into() });
             } else {
-                let pairs: Vec<(String, String)> =
-                    serde_urlencoded::from_bytes(&body).map_err(|_| SlackError::InvalidArgName)?;
+                let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| SlackError::InvalidArgName)?;
                 args.0.extend(pairs.into_iter().map(|(k, v)| (k, Value::String(v))));
             }
         }

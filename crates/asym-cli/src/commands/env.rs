@@ -22,7 +22,13 @@ pub async fn run(engine: &Engine, p: &Printer, command: EnvCommand) -> Result<Ex
             } else {
                 p.line(format!("{} {} {}", p.bold(&view.name), p.state(view.state.as_str()), view.spec.as_deref().unwrap_or("(ad hoc)")));
                 for m in &view.members {
-                    p.line(format!("  {:<14} {:<8} {:<8} {}", m.id.as_str(), m.template, p.state(m.state.as_str()), m.api.as_deref().unwrap_or("")));
+                    p.line(format!(
+                        "  {:<14} {:<8} {:<8} {}",
+                        m.id.as_str(),
+                        m.template,
+                        p.state(m.state.as_str()),
+                        m.api.as_deref().unwrap_or("")
+                    ));
                 }
             }
             Ok(Exit::Success)

@@ -11,7 +11,8 @@ pub fn run() -> ExitCode {
     asym_clone_kit::serve::init_tracing();
     let result = (|| -> Result<(), AsymError> {
         let settings = ServeSettings::from_env()?;
-        let template = builtin::find(&settings.template).ok_or_else(|| AsymError::TemplateNotFound { name: settings.template.clone(), suggestion: None })?;
+        let template = builtin::find(&settings.template)
+            .ok_or_else(|| AsymError::TemplateNotFound { name: settings.template.clone(), suggestion: None })?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

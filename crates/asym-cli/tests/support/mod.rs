@@ -115,7 +115,10 @@ impl Home {
 }
 
 fn pids(clone: &Value) -> Vec<i32> {
-    clone["runtime"]["services"].as_object().map(|m| m.values().filter_map(|p| p["pid"].as_i64()).map(|p| p as i32).collect()).unwrap_or_default()
+    clone["runtime"]["services"]
+        .as_object()
+        .map(|m| m.values().filter_map(|p| p["pid"].as_i64()).map(|p| p as i32).collect())
+        .unwrap_or_default()
 }
 
 impl Drop for Home {

@@ -120,8 +120,7 @@ pub async fn history(db: &SqlitePool, who: &Principal, args: &Args) -> SlackResu
     rows.truncate(limit as usize);
     let mut out = Vec::with_capacity(rows.len());
     for m in &rows {
-        let reply_users =
-            if m.reply_count > 0 { messages::reply_users(db, &c.id, &m.ts).await? } else { Vec::new() };
+        let reply_users = if m.reply_count > 0 { messages::reply_users(db, &c.id, &m.ts).await? } else { Vec::new() };
         out.push(objects::message(m, &who.team_id, &reply_users));
     }
     let mut body = json!({ "messages": out, "has_more": more, "pin_count": 0, "channel_actions_ts": null, "channel_actions_count": 0 });

@@ -10,6 +10,7 @@ use sqlx::SqlitePool;
 
 use crate::ids;
 use crate::model::auth::{DEFAULT_BOT_SCOPES, DEFAULT_USER_SCOPES};
+use crate::store::channels;
 use crate::store::workspace::{self, NewToken, TeamRow, UserRow};
 use crate::wire::now_secs;
 
@@ -46,6 +47,9 @@ pub async fn provision(clone_id: &str, db: &SqlitePool, req: ProvisionRequest) -
         bot.is_bot = true;
         bot.bot_id = Some(bot_id.clone());
         workspace::insert_user(&mut *tx, &bot, None).await.map_err(io)?;
+        // The seeded app has been invited to the open public channels, so the
+        // bot token works out of the box; private channels still need an invite.
+        channels::join_public_channels(&mut *tx, &team.id, &bot_user_id, now).await.map_err(io)?;
     }
     workspace::insert_app(&mut *tx, &app_id, &team.id, APP_NAME, &bot_id, &bot_user_id, now).await.map_err(io)?;
 
@@ -55,17 +59,13 @@ pub async fn provision(clone_id: &str, db: &SqlitePool, req: ProvisionRequest) -
         }
     }
     let given = req.tokens.unwrap_or_default();
-    let bot = given.0.get("bot").cloned().unwrap_or_else(|| {
-        format!("xoxb-{}-{}-{}", random_string(12, DIGITS), random_string(13, DIGITS), random_string(24, ALNUM))
-    });
+    let bot = given
+        .0
+        .get("bot")
+        .cloned()
+        .unwrap_or_else(|| format!("xoxb-{}-{}-{}", random_string(12, DIGITS), random_string(13, DIGITS), random_string(24, ALNUM)));
     let user = given.0.get("user").cloned().unwrap_or_else(|| {
-        format!(
-            "xoxp-{}-{}-{}-{}",
-            random_string(12, DIGITS),
-            random_string(12, DIGITS),
-            random_string(13, DIGITS),
-            random_string(32, HEX)
-        )
+        format!("xoxp-{}-{}-{}-{}", random_string(12, DIGITS), random_string(12, DIGITS), random_string(13, DIGITS), random_string(32, HEX))
     });
     let bot_scopes = DEFAULT_BOT_SCOPES.join(",");
     let user_scopes = DEFAULT_USER_SCOPES.join(",");
@@ -73,13 +73,29 @@ pub async fn provision(clone_id: &str, db: &SqlitePool, req: ProvisionRequest) -
     let user_hash = hash_token(&user);
     workspace::insert_token(
         &mut *tx,
-        NewToken { hash: &bot_hash, kind: "bot", team_id: &team.id, user_id: &bot_user_id, app_id: Some(&app_id), scopes: &bot_scopes, created: now },
+        NewToken {
+            hash: &bot_hash,
+            kind: "bot",
+            team_id: &team.id,
+            user_id: &bot_user_id,
+            app_id: Some(&app_id),
+            scopes: &bot_scopes,
+            created: now,
+        },
     )
     .await
     .map_err(io)?;
     workspace::insert_token(
         &mut *tx,
-        NewToken { hash: &user_hash, kind: "user", team_id: &team.id, user_id: &owner.id, app_id: Some(&app_id), scopes: &user_scopes, created: now },
+        NewToken {
+            hash: &user_hash,
+            kind: "user",
+            team_id: &team.id,
+            user_id: &owner.id,
+            app_id: Some(&app_id),
+            scopes: &user_scopes,
+            created: now,
+        },
     )
     .await
     .map_err(io)?;

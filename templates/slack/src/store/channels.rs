@@ -73,14 +73,18 @@ pub async fn page(
     after: &str,
     limit: i64,
 ) -> sqlx::Result<Vec<ChannelRow>> {
-    sqlx::query_as(concatcp!("SELECT ", COLS, " FROM channels c WHERE c.team_id = $1 AND c.id > $2 \
+    sqlx::query_as(concatcp!(
+        "SELECT ",
+        COLS,
+        " FROM channels c WHERE c.team_id = $1 AND c.id > $2 \
          AND ( ($3 AND c.is_private = 0 AND c.is_im = 0 AND c.is_mpim = 0) \
             OR ($4 AND c.is_private = 1 AND c.is_im = 0 AND c.is_mpim = 0) \
             OR ($5 AND c.is_im = 1) OR ($6 AND c.is_mpim = 1) ) \
          AND (c.is_private = 0 AND c.is_im = 0 AND c.is_mpim = 0 \
               OR EXISTS (SELECT 1 FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = $7)) \
          AND ($8 = 0 OR c.is_archived = 0) \
-         ORDER BY c.id LIMIT $9"))
+         ORDER BY c.id LIMIT $9"
+    ))
     .bind(team_id)
     .bind(after)
     .bind(kinds.public)
@@ -110,6 +114,22 @@ pub async fn add_member(db: impl SqliteExecutor<'_>, channel: &str, user: &str, 
         .execute(db)
         .await?;
     Ok(r.rows_affected() == 1)
+}
+
+/// Adds `user` to every open public channel of `team`, as an admin inviting an
+/// installed app everywhere would.
+pub async fn join_public_channels(db: impl SqliteExecutor<'_>, team: &str, user: &str, joined: i64) -> sqlx::Result<u64> {
+    let r = sqlx::query(
+        "INSERT INTO channel_members (channel_id, user_id, joined) \
+         SELECT id, $2, $3 FROM channels WHERE team_id = $1 AND is_private = 0 AND is_im = 0 AND is_mpim = 0 AND is_archived = 0 \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(team)
+    .bind(user)
+    .bind(joined)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected())
 }
 
 pub async fn is_member(db: impl SqliteExecutor<'_>, channel: &str, user: &str) -> sqlx::Result<bool> {

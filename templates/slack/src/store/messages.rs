@@ -32,8 +32,12 @@ const COLS: &str = "channel_id, ts, user_id, bot_id, app_id, subtype, text, bloc
 
 /// Inserts `m`; false when its ts is taken (the caller picks the next one).
 pub async fn insert(db: impl SqliteExecutor<'_>, m: &MessageRow) -> sqlx::Result<bool> {
-    let r = sqlx::query(concatcp!("INSERT INTO messages (", COLS, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
-         ON CONFLICT(channel_id, ts) DO NOTHING"))
+    let r = sqlx::query(concatcp!(
+        "INSERT INTO messages (",
+        COLS,
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+         ON CONFLICT(channel_id, ts) DO NOTHING"
+    ))
     .bind(&m.channel_id)
     .bind(&m.ts)
     .bind(&m.user_id)
@@ -106,11 +110,5 @@ pub async fn history(
 ) -> sqlx::Result<Vec<MessageRow>> {
     const EXCLUSIVE: &str = concatcp!("SELECT ", COLS, " FROM messages WHERE channel_id = $1 AND ts > $2 AND ts < $3 ", TOP_LEVEL);
     const INCLUSIVE: &str = concatcp!("SELECT ", COLS, " FROM messages WHERE channel_id = $1 AND ts >= $2 AND ts <= $3 ", TOP_LEVEL);
-    sqlx::query_as(if inclusive { INCLUSIVE } else { EXCLUSIVE })
-    .bind(channel)
-    .bind(oldest)
-    .bind(latest)
-    .bind(limit)
-    .fetch_all(db)
-    .await
+    sqlx::query_as(if inclusive { INCLUSIVE } else { EXCLUSIVE }).bind(channel).bind(oldest).bind(latest).bind(limit).fetch_all(db).await
 }

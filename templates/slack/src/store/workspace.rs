@@ -95,8 +95,12 @@ pub async fn user(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<Option<
 }
 
 pub async fn primary_owner(db: impl SqliteExecutor<'_>, team_id: &str) -> sqlx::Result<Option<UserRow>> {
-    sqlx::query_as(concatcp!("SELECT ", USER_COLS, " FROM users WHERE team_id = $1 AND is_bot = 0 AND deleted = 0 \
-         ORDER BY is_primary_owner DESC, is_owner DESC, is_admin DESC, id LIMIT 1"))
+    sqlx::query_as(concatcp!(
+        "SELECT ",
+        USER_COLS,
+        " FROM users WHERE team_id = $1 AND is_bot = 0 AND deleted = 0 \
+         ORDER BY is_primary_owner DESC, is_owner DESC, is_admin DESC, id LIMIT 1"
+    ))
     .bind(team_id)
     .fetch_optional(db)
     .await
