@@ -238,3 +238,34 @@ fn an_external_command_template_is_spun_like_a_built_in_one() {
     assert!(health["db"].as_str().unwrap().starts_with("sqlite://"));
     home.ok_env(&["destroy", "echo-1"], &[("ASYM_TEMPLATES_DIR", templates.to_str().unwrap())]);
 }
+
+#[test]
+fn concurrent_writers_to_one_channel_all_land_with_distinct_increasing_ts() {
+    let home = Home::new("writers");
+    let spun = home.json(&["spin", "slack", "--seed", "acme-corp", "--name", "busy"]);
+    let api = spun["clone"]["api"].as_str().unwrap().to_string();
+    let bot = spun["clone"]["tokens"]["bot"].as_str().unwrap().to_string();
+    let writers: Vec<_> = (0..16)
+        .map(|w| {
+            let (api, bot) = (api.clone(), bot.clone());
+            std::thread::spawn(move || {
+                (0..5)
+                    .map(|i| slack(&api, "chat.postMessage", &bot, json!({"channel": "C0ACMERAND", "text": format!("w{w} m{i}")})))
+                    .collect::<Vec<Value>>()
+            })
+        })
+        .collect();
+    let answers: Vec<Value> = writers.into_iter().flat_map(|w| w.join().unwrap()).collect();
+    assert!(
+        answers.iter().all(|a| a["ok"] == true),
+        "every write succeeds under contention: {:?}",
+        answers.iter().find(|a| a["ok"] != true)
+    );
+    let h = slack(&api, "conversations.history", &bot, json!({"channel": "C0ACMERAND", "limit": 999}));
+    let messages = h["messages"].as_array().unwrap();
+    let ours = messages.iter().filter(|m| m["text"].as_str().is_some_and(|t| t.starts_with('w'))).count();
+    assert_eq!(ours, 80);
+    let ts: Vec<&str> = messages.iter().filter_map(|m| m["ts"].as_str()).collect();
+    assert!(ts.windows(2).all(|w| w[0] > w[1]), "history is newest first with strictly increasing ts");
+    home.ok(&["destroy", "busy"]);
+}

@@ -31,7 +31,7 @@ pub async fn apply(pool: &SqlitePool, migrations: &[Migration]) -> StoreResult<(
         if done.is_some() {
             continue;
         }
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::sqlite::begin_write(pool).await?;
         sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO _asym_migrations (name, applied_at) VALUES ($1, datetime('now'))").bind(m.name).execute(&mut *tx).await?;
         tx.commit().await?;

@@ -27,6 +27,13 @@ pub async fn open(path: &Path, create: bool) -> StoreResult<SqlitePool> {
     Ok(pool)
 }
 
+/// A transaction that takes the write lock up front. A deferred transaction that
+/// reads and then writes cannot wait for the lock (SQLite answers
+/// `SQLITE_BUSY_SNAPSHOT` at once), so every read-then-write goes through here.
+pub async fn begin_write(pool: &SqlitePool) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
+
 /// Parses `sqlite:///abs/path` (or `sqlite:relative`) into a path.
 pub fn path_from_url(url: &str) -> Option<std::path::PathBuf> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;

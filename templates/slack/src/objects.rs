@@ -181,7 +181,7 @@ pub fn message(m: &MessageRow, team_id: &str, reply_users: &[String]) -> Value {
             o.insert("reply_users".into(), Value::from(reply_users.to_vec()));
             o.insert("is_locked".into(), Value::from(false));
             o.insert("subscribed".into(), Value::from(false));
-        } else if let Some(u) = &m.user_id {
+        } else if let Some(u) = &m.parent_user_id {
             o.insert("parent_user_id".into(), Value::from(u.clone()));
         }
     }

@@ -53,14 +53,17 @@ pub async fn post_message(db: &SqlitePool, who: &Principal, args: &Args) -> Slac
     if text.chars().count() > MAX_TEXT {
         return Err(SlackError::MsgTooLong);
     }
-    let thread_ts = match args.str("thread_ts") {
+    let (thread_ts, parent_user_id) = match args.str("thread_ts") {
         Some(t) => {
             let t = wire::normalize_ts(&t).ok_or(SlackError::ThreadNotFound)?;
             let parent = messages::get(db, &c.id, &t).await?.ok_or(SlackError::ThreadNotFound)?;
             // A reply to a reply joins the parent's thread.
-            Some(parent.thread_ts.unwrap_or(parent.ts))
+            match parent.thread_ts {
+                Some(root) if root != parent.ts => (Some(root), parent.parent_user_id),
+                _ => (Some(parent.ts), parent.user_id),
+            }
         }
-        None => None,
+        None => (None, None),
     };
     let broadcast = thread_ts.is_some() && args.bool("reply_broadcast").unwrap_or(false);
     let customize = who.kind == TokenKind::Bot && who.has("chat:write.customize");
@@ -78,9 +81,10 @@ pub async fn post_message(db: &SqlitePool, who: &Principal, args: &Args) -> Slac
         username: args.str("username").filter(|_| customize),
         icon_url: args.str("icon_url").filter(|_| customize),
         icon_emoji: args.str("icon_emoji").filter(|_| customize),
+        parent_user_id,
         ..Default::default()
     };
-    let mut tx = db.begin().await?;
+    let mut tx = asym_store::sqlite::begin_write(db).await?;
     let mut ts = wire::now_ts();
     if let Some(last) = messages::latest_ts(&mut *tx, &c.id).await?
         && last >= ts

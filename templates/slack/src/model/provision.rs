@@ -18,7 +18,7 @@ pub const APP_NAME: &str = "asymmetric";
 
 pub async fn provision(clone_id: &str, db: &SqlitePool, req: ProvisionRequest) -> Result<CloneTokens, AsymError> {
     let io = |e: sqlx::Error| AsymError::Database { target: "slack provision".into(), reason: e.to_string() };
-    let mut tx = db.begin().await.map_err(io)?;
+    let mut tx = asym_store::sqlite::begin_write(db).await.map_err(io)?;
     let now = now_secs();
     let team = match workspace::first_team(&mut *tx).await.map_err(io)? {
         Some(t) => t,

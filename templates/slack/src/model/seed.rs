@@ -116,7 +116,7 @@ pub async fn apply(pool: &SqlitePool, fixture: &Fixture) -> StoreResult<BTreeMap
         }
     }
 
-    let mut tx = pool.begin().await?;
+    let mut tx = asym_store::sqlite::begin_write(pool).await?;
     let t = &pack.team;
     workspace::insert_team(&mut *tx, &TeamRow { id: t.id.clone(), name: t.name.clone(), domain: t.domain.clone(), created: t.created })
         .await?;

@@ -22,6 +22,9 @@ pub struct MessageRow {
     pub username: Option<String>,
     pub icon_url: Option<String>,
     pub icon_emoji: Option<String>,
+    /// Author of the thread's parent, for replies (read-only; derived on SELECT).
+    #[sqlx(default)]
+    pub parent_user_id: Option<String>,
 }
 
 /// Replies stay in their thread unless broadcast.
@@ -29,6 +32,12 @@ const TOP_LEVEL: &str = "AND (thread_ts IS NULL OR thread_ts = ts OR subtype = '
 
 const COLS: &str = "channel_id, ts, user_id, bot_id, app_id, subtype, text, blocks, attachments, thread_ts, reply_count, \
     latest_reply, edited_by, edited_ts, username, icon_url, icon_emoji";
+
+/// What reads select: the stored columns plus the thread parent's author.
+const READ: &str = concatcp!(
+    COLS,
+    ", (SELECT p.user_id FROM messages p WHERE p.channel_id = messages.channel_id AND p.ts = messages.thread_ts) AS parent_user_id"
+);
 
 /// Inserts `m`; false when its ts is taken (the caller picks the next one).
 pub async fn insert(db: impl SqliteExecutor<'_>, m: &MessageRow) -> sqlx::Result<bool> {
@@ -65,7 +74,7 @@ pub async fn latest_ts(db: impl SqliteExecutor<'_>, channel: &str) -> sqlx::Resu
 }
 
 pub async fn get(db: impl SqliteExecutor<'_>, channel: &str, ts: &str) -> sqlx::Result<Option<MessageRow>> {
-    sqlx::query_as(concatcp!("SELECT ", COLS, " FROM messages WHERE channel_id = $1 AND ts = $2"))
+    sqlx::query_as(concatcp!("SELECT ", READ, " FROM messages WHERE channel_id = $1 AND ts = $2"))
         .bind(channel)
         .bind(ts)
         .fetch_optional(db)
@@ -108,7 +117,7 @@ pub async fn history(
     inclusive: bool,
     limit: i64,
 ) -> sqlx::Result<Vec<MessageRow>> {
-    const EXCLUSIVE: &str = concatcp!("SELECT ", COLS, " FROM messages WHERE channel_id = $1 AND ts > $2 AND ts < $3 ", TOP_LEVEL);
-    const INCLUSIVE: &str = concatcp!("SELECT ", COLS, " FROM messages WHERE channel_id = $1 AND ts >= $2 AND ts <= $3 ", TOP_LEVEL);
+    const EXCLUSIVE: &str = concatcp!("SELECT ", READ, " FROM messages WHERE channel_id = $1 AND ts > $2 AND ts < $3 ", TOP_LEVEL);
+    const INCLUSIVE: &str = concatcp!("SELECT ", READ, " FROM messages WHERE channel_id = $1 AND ts >= $2 AND ts <= $3 ", TOP_LEVEL);
     sqlx::query_as(if inclusive { INCLUSIVE } else { EXCLUSIVE }).bind(channel).bind(oldest).bind(latest).bind(limit).fetch_all(db).await
 }
