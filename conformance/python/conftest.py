@@ -1,0 +1,73 @@
+"""Spins one seeded Slack clone for the whole session through the `asym` binary,
+exactly as a user would, and destroys it at the end.
+
+`ASYM_BIN` names the binary (default: `<repo>/target/debug/asym`). The clone lives
+in a temporary `ASYM_HOME` whose config keeps its port inside 4300-4399, away from
+the ports other test suites use.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from slack_sdk import WebClient
+
+REPO = Path(__file__).resolve().parents[2]
+ASYM_BIN = os.environ.get("ASYM_BIN") or str(REPO / "target" / "debug" / "asym")
+PORT_RANGE = {"portRange": {"start": 4300, "end": 4399}}
+
+
+def _asym(home, *args):
+    env = dict(os.environ, ASYM_HOME=home)
+    out = subprocess.run([ASYM_BIN, *args], env=env, capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        raise RuntimeError(f"asym {' '.join(args)} exited {out.returncode}:\n{out.stdout}\n{out.stderr}")
+    return out.stdout
+
+
+@pytest.fixture(scope="session")
+def clone():
+    """The spun clone: {"id", "api", "bot", "user"}; `api` already ends in `/api`."""
+    if not os.path.exists(ASYM_BIN):
+        pytest.exit(f"asym binary not found at {ASYM_BIN}: run `cargo build -p asym-cli` or set ASYM_BIN", returncode=2)
+    home = tempfile.mkdtemp(prefix="asym-conformance-py-")
+    Path(home, "config.json").write_text(json.dumps(PORT_RANGE))
+    spun = None
+    try:
+        spun = json.loads(_asym(home, "spin", "slack", "--seed", "acme-corp", "--json"))["clone"]
+        yield {
+            "id": spun["id"],
+            "api": spun["api"],
+            "bot": spun["tokens"]["bot"],
+            "user": spun["tokens"]["user"],
+        }
+    finally:
+        if spun is not None:
+            _asym(home, "destroy", spun["id"])
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def base_url(clone):
+    # The only change a user makes to point the SDK at the clone.
+    return clone["api"] + "/"
+
+
+@pytest.fixture(scope="session")
+def bot(clone, base_url):
+    return WebClient(token=clone["bot"], base_url=base_url)
+
+
+@pytest.fixture(scope="session")
+def user(clone, base_url):
+    return WebClient(token=clone["user"], base_url=base_url)
+
+
+@pytest.fixture(scope="session")
+def bot_identity(bot):
+    """auth.test of the bot token: its user_id and bot_id."""
+    return bot.auth_test()
