@@ -1,0 +1,205 @@
+//! The four measurements, each against the real binary.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::Opts;
+use crate::stats::Summary;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// Wall time of `asym spin slack --seed acme-corp`, command start to exit (ms).
+    pub spin_cli_ms: Summary,
+    /// The same spins as the engine reports them ("ready in N ms").
+    pub spin_engine_ms: Summary,
+    /// Wall time of `asym reset <id>` (ms).
+    pub reset_cli_ms: Summary,
+    /// The reset as the engine reports it (ms).
+    pub reset_engine_ms: Summary,
+    /// Resident memory of one idle seeded clone (MiB), over every clone of the density run.
+    pub idle_rss_mib: Summary,
+    pub density: Density,
+    pub throughput: Vec<Throughput>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Density {
+    pub clones: usize,
+    pub spin_all_seconds: f64,
+    pub total_rss_mib: f64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Throughput {
+    pub method: String,
+    pub connections: usize,
+    pub requests: u64,
+    pub errors: u64,
+    pub per_second: f64,
+}
+
+impl Report {
+    pub fn print(&self) {
+        let row = |name: &str, s: &Summary, unit: &str| {
+            println!("{name:<22} p50 {:>8.1} {unit}  p95 {:>8.1} {unit}  min {:>8.1}  max {:>8.1}  (n={})", s.p50, s.p95, s.min, s.max, s.n)
+        };
+        row("spin (cli)", &self.spin_cli_ms, "ms");
+        row("spin (engine)", &self.spin_engine_ms, "ms");
+        row("reset (cli)", &self.reset_cli_ms, "ms");
+        row("reset (engine)", &self.reset_engine_ms, "ms");
+        row("idle clone RSS", &self.idle_rss_mib, "MiB");
+        println!(
+            "density               {} clones spun in {:.1} s, {:.0} MiB resident in all",
+            self.density.clones, self.density.spin_all_seconds, self.density.total_rss_mib
+        );
+        for t in &self.throughput {
+            println!(
+                "throughput            {:<22} {:>9.0} req/s  ({} requests, {} errors, {} connections)",
+                t.method, t.per_second, t.requests, t.errors, t.connections
+            );
+        }
+    }
+}
+
+struct Asym<'a> {
+    bin: &'a Path,
+    home: tempfile::TempDir,
+}
+
+impl Asym<'_> {
+    fn run(&self, args: &[&str]) -> anyhow::Result<Value> {
+        let out = Command::new(self.bin).args(args).arg("--json").env("ASYM_HOME", self.home.path()).output()?;
+        if !out.status.success() {
+            bail!("asym {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+        }
+        serde_json::from_slice(&out.stdout).with_context(|| format!("asym {} printed no JSON", args.join(" ")))
+    }
+
+    fn timed(&self, args: &[&str]) -> anyhow::Result<(f64, Value)> {
+        let t = Instant::now();
+        let v = self.run(args)?;
+        Ok((t.elapsed().as_secs_f64() * 1000.0, v))
+    }
+}
+
+impl Drop for Asym<'_> {
+    fn drop(&mut self) {
+        if let Ok(status) = self.run(&["status"]) {
+            for c in status["clones"].as_array().into_iter().flatten() {
+                if let Some(id) = c["id"].as_str() {
+                    let _ = self.run(&["destroy", id]);
+                }
+            }
+        }
+    }
+}
+
+pub async fn run(opts: &Opts) -> anyhow::Result<Report> {
+    let asym = Asym { bin: &opts.asym, home: tempfile::tempdir()? };
+    let range = json!({ "portRange": { "start": opts.port_start, "end": opts.port_start + 999 } });
+    std::fs::write(asym.home.path().join("config.json"), range.to_string())?;
+
+    // The first spin builds the golden image; it is not a sample.
+    let warm = asym.run(&["spin", "slack", "--seed", "acme-corp", "--name", "warm"])?;
+    let (mut cli, mut engine) = (Vec::new(), Vec::new());
+    for i in 0..opts.spins {
+        let name = format!("spin-{i}");
+        let (ms, v) = asym.timed(&["spin", "slack", "--seed", "acme-corp", "--name", &name])?;
+        cli.push(ms);
+        engine.push(v["millis"].as_f64().unwrap_or(f64::NAN));
+        asym.run(&["destroy", &name])?;
+    }
+    let (spin_cli_ms, spin_engine_ms) = (Summary::of(&cli), Summary::of(&engine));
+
+    let (api, bot) = (text(&warm["clone"]["api"])?, text(&warm["clone"]["tokens"]["bot"])?);
+    let (mut cli, mut engine) = (Vec::new(), Vec::new());
+    for i in 0..opts.resets {
+        post(&api, "chat.postMessage", &bot, json!({ "channel": "C0ACMEGNRL", "text": format!("dirty {i}") })).await?;
+        let (ms, v) = asym.timed(&["reset", "warm"])?;
+        cli.push(ms);
+        engine.push(v["cloneMillis"].as_f64().unwrap_or(f64::NAN));
+    }
+    let (reset_cli_ms, reset_engine_ms) = (Summary::of(&cli), Summary::of(&engine));
+
+    let throughput = vec![
+        throughput(&api, "auth.test", &bot, json!({}), opts).await,
+        throughput(&api, "conversations.history", &bot, json!({ "channel": "C0ACMEGNRL", "limit": 20 }), opts).await,
+        throughput(&api, "chat.postMessage", &bot, json!({ "channel": "C0ACMERAND", "text": "load" }), opts).await,
+    ];
+
+    let t = Instant::now();
+    let mut pids = Vec::new();
+    for i in 0..opts.clones {
+        let v = asym.run(&["spin", "slack", "--seed", "acme-corp", "--name", &format!("dense-{i}")])?;
+        pids.extend(v["clone"]["services"].as_array().into_iter().flatten().filter_map(|s| s["pid"].as_u64()));
+    }
+    let spin_all_seconds = t.elapsed().as_secs_f64();
+    // Let start-up allocations settle before reading resident memory.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss: Vec<f64> = pids.iter().filter_map(|p| rss_mib(*p)).collect();
+    let density = Density { clones: opts.clones, spin_all_seconds, total_rss_mib: rss.iter().sum() };
+
+    Ok(Report { spin_cli_ms, spin_engine_ms, reset_cli_ms, reset_engine_ms, idle_rss_mib: Summary::of(&rss), density, throughput })
+}
+
+fn text(v: &Value) -> anyhow::Result<String> {
+    v.as_str().map(String::from).context("asym spin --json lacks clone.api or clone.tokens.bot")
+}
+
+async fn post(api: &str, method: &str, token: &str, body: Value) -> anyhow::Result<Value> {
+    let v: Value = reqwest::Client::new().post(format!("{api}/{method}")).bearer_auth(token).json(&body).send().await?.json().await?;
+    anyhow::ensure!(v["ok"] == true, "{method} answered {v}");
+    Ok(v)
+}
+
+async fn throughput(api: &str, method: &str, token: &str, body: Value, opts: &Opts) -> Throughput {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(opts.connections).build().expect("a plain client builds");
+    let (ok, errors) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let deadline = Instant::now() + Duration::from_secs(opts.seconds);
+    let url = format!("{api}/{method}");
+    let workers: Vec<_> = (0..opts.connections)
+        .map(|_| {
+            let (client, url, token, body, ok, errors) =
+                (client.clone(), url.clone(), token.to_string(), body.clone(), ok.clone(), errors.clone());
+            tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    let r = client.post(&url).bearer_auth(&token).json(&body).send().await;
+                    let good = match r {
+                        Ok(r) => r.json::<Value>().await.map(|v| v["ok"] == true).unwrap_or(false),
+                        Err(_) => false,
+                    };
+                    if good { &ok } else { &errors }.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    for w in workers {
+        let _ = w.await;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let requests = ok.load(Ordering::Relaxed);
+    Throughput {
+        method: method.into(),
+        connections: opts.connections,
+        requests,
+        errors: errors.load(Ordering::Relaxed),
+        per_second: requests as f64 / secs,
+    }
+}
+
+fn rss_mib(pid: u64) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
