@@ -38,7 +38,7 @@ pub const METHODS: &[Method] = &[
     Method { name: "chat.postMessage", needs_token: true, scopes: &["chat:write"] },
 ];
 
-const PUBLISHED: &str = include_str!("../../spec-methods.txt");
+pub const PUBLISHED: &str = include_str!("../../spec-methods.txt");
 
 pub async fn call(
     State(_ctx): State<CloneCtx>,
