@@ -53,6 +53,7 @@ fn unknown_clone_and_env_are_named() {
         home.fails(&[verb, "slack-ffff"], "CLONE_NOT_FOUND");
     }
     home.fails(&["seed", "slack-ffff", "--fixture", "acme-corp"], "CLONE_NOT_FOUND");
+    home.fails(&["seed", "slack-ffff"], "CLONE_NOT_FOUND");
     home.fails(&["env", "reset", "nope"], "ENV_NOT_FOUND");
     home.fails(&["env", "destroy", "nope"], "ENV_NOT_FOUND");
     home.fails(&["spin", "slack", "--name", "Bad Name"], "INVALID_NAME");

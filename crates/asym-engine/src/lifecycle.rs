@@ -68,9 +68,9 @@ impl Engine {
     }
 
     pub async fn seed(&self, id: &str, fixture: Option<&str>) -> Result<SeedResult> {
-        let fixture = fixture.ok_or(AsymError::NothingToSeed)?;
         let data = self.registry.load()?;
         let mut rec = self.record(&data, id)?;
+        let fixture = fixture.ok_or(AsymError::NothingToSeed)?;
         self.catalog.check_fixture(&rec.template, fixture)?;
         self.require_running(&rec).await?;
         let mut result = self.provider.seed(&rec, fixture).await.map_err(|e| match e {

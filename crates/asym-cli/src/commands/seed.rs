@@ -12,14 +12,16 @@ pub async fn run(engine: &Engine, p: &Printer, a: SeedArgs) -> Result<Exit> {
     if a.generate {
         return Err(AsymError::NotImplemented { what: "`asym seed --generate` (generated seed data)".into() });
     }
-    if a.fixture.is_none() {
-        if p.json {
-            p.json(&serde_json::json!({ "error": { "code": "NOTHING_TO_SEED" } }));
+    let result = match engine.seed(&a.id, a.fixture.as_deref()).await {
+        Err(AsymError::NothingToSeed) => {
+            if p.json {
+                p.json(&serde_json::json!({ "error": { "code": "NOTHING_TO_SEED" } }));
+            }
+            eprintln!("Nothing to seed. Pass --fixture <name> (see `asym ls --templates`).");
+            return Ok(Exit::Failure);
         }
-        eprintln!("Nothing to seed. Pass --fixture <name> (see `asym ls --templates`).");
-        return Ok(Exit::Failure);
-    }
-    let result = engine.seed(&a.id, a.fixture.as_deref()).await?;
+        other => other?,
+    };
     if p.json {
         p.json(&result);
     } else {
