@@ -63,6 +63,10 @@ pub enum AsymError {
     LlmUnavailable,
     #[error("could not fetch docs from {url}: {reason}")]
     DocsFetchFailed { url: String, reason: String },
+    #[error("{backend} is unreachable: {reason}")]
+    BackendUnreachable { backend: String, reason: String },
+    #[error("snapshot `{name}` of clone `{id}` not found")]
+    SnapshotNotFound { id: String, name: String, known: Vec<String> },
     #[error("database error on {target}: {reason}")]
     Database { target: String, reason: String },
     #[error("{context}: {source}")]
@@ -110,6 +114,8 @@ impl AsymError {
             NoProvisionSurface { .. } => "NO_PROVISION_SURFACE",
             NotImplemented { .. } => "NOT_IMPLEMENTED",
             ProviderUnavailable { .. } => "PROVIDER_UNAVAILABLE",
+            BackendUnreachable { .. } => "BACKEND_UNREACHABLE",
+            SnapshotNotFound { .. } => "SNAPSHOT_NOT_FOUND",
             LlmUnavailable => "LLM_UNAVAILABLE",
             DocsFetchFailed { .. } => "DOCS_FETCH_FAILED",
             Database { .. } => "DATABASE_ERROR",
@@ -151,6 +157,13 @@ impl AsymError {
             CloneNotRunning { id, .. } => format!("start it with `asym start {id}`"),
             CloneUnreachable { id, .. } => format!("`asym status {id}` shows whether it is up; `asym logs {id}` shows why not"),
             ProviderUnavailable { .. } => "`asym doctor` checks the machine".into(),
+            BackendUnreachable { backend, .. } if backend.starts_with("PostgreSQL") => {
+                "start it (`service postgresql start`) or unset ASYM_DATABASE_URL / `databaseUrl` to use the embedded SQLite".into()
+            }
+            BackendUnreachable { .. } => {
+                "start it (`redis-server --daemonize yes`) or unset ASYM_REDIS_URL / `redisUrl` to use the in-process store".into()
+            }
+            SnapshotNotFound { id, known, .. } => format!("snapshots of `{id}`: {} (`asym snapshots {id}`)", list(known)),
             LlmUnavailable => "set ASYM_LLM_URL to an OpenAI-compatible endpoint".into(),
             Internal(_) => "this is a bug in asymmetric; please report it with the command you ran".into(),
             _ => return None,

@@ -1,14 +1,16 @@
-//! Golden images: a checkpointed SQLite file per (template, migrations hash,
-//! fixture packs), built once under a file lock and copied by spin and reset.
+//! Golden images: one per (template, migrations hash, fixture packs), built once
+//! and copied by spin and reset. On SQLite a checkpointed file built under a file
+//! lock; on PostgreSQL a template database built under an advisory lock.
 
 use std::fs::File;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
-use crate::{StoreError, StoreResult, sqlite};
+use crate::pool::{self, Pool};
+use crate::target::{Image, Target};
+use crate::{StoreError, StoreResult, postgres};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoldenKey {
@@ -24,6 +26,13 @@ impl GoldenKey {
         let safe = packs.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+')) && packs.len() <= 64;
         let packs = if safe { packs } else { hex::encode(&Sha256::digest(packs.as_bytes())[..8]) };
         format!("{}-{}-{}.sqlite", self.template, self.migrations_hash, packs)
+    }
+
+    /// The template database's name on PostgreSQL (`g_<template>_<hash>`).
+    pub fn database_name(&self) -> String {
+        let t: String = self.template.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).take(24).collect();
+        let all = hex::encode(&Sha256::digest(self.file_name().as_bytes())[..8]);
+        format!("g_{t}_{all}")
     }
 }
 
@@ -41,12 +50,24 @@ impl GoldenStore {
         self.dir.join(key.file_name())
     }
 
-    /// Returns the golden file for `key`, building it with `build` if it does not
-    /// exist. Concurrent builders (clones spun at once) serialize on a lock file;
-    /// the loser finds the file built and returns it.
-    pub async fn ensure<F, Fut>(&self, key: &GoldenKey, build: F) -> StoreResult<PathBuf>
+    /// The golden image for `key` on the backend of `target`, built with `build`
+    /// if it does not exist yet.
+    pub async fn ensure<F, Fut>(&self, target: &Target, key: &GoldenKey, build: F) -> StoreResult<Image>
     where
-        F: FnOnce(SqlitePool) -> Fut,
+        F: FnOnce(Pool) -> Fut,
+        Fut: Future<Output = StoreResult<()>>,
+    {
+        match target {
+            Target::Sqlite { .. } => self.ensure_file(key, build).await.map(Image::File),
+            Target::Postgres { url, .. } => ensure_database(url, key, build).await.map(Image::Database),
+        }
+    }
+
+    /// Concurrent builders (clones spun at once) serialize on a lock file; the
+    /// loser finds the file built and returns it.
+    async fn ensure_file<F, Fut>(&self, key: &GoldenKey, build: F) -> StoreResult<PathBuf>
+    where
+        F: FnOnce(Pool) -> Fut,
         Fut: Future<Output = StoreResult<()>>,
     {
         let target = self.path(key);
@@ -61,7 +82,7 @@ impl GoldenStore {
             Ok(f)
         })
         .await
-        .map_err(|e| StoreError::Unsupported(format!("golden lock task: {e}")))?
+        .map_err(|e| StoreError::Unavailable(format!("golden lock task: {e}")))?
         .map_err(|e| StoreError::io("locking the golden image", e))?;
         if target.exists() {
             return Ok(target);
@@ -70,7 +91,7 @@ impl GoldenStore {
         let staged = target.with_extension(format!("staged-{}", std::process::id()));
         remove_db_files(&work)?;
         let _ = std::fs::remove_file(&staged);
-        let pool = sqlite::open(&work, true).await?;
+        let pool = pool::connect(&Target::Sqlite { path: work.clone() }, true).await?;
         let built = build(pool.clone()).await;
         if built.is_ok() {
             // VACUUM INTO writes one self-contained, checkpointed file: copying a live
@@ -85,6 +106,42 @@ impl GoldenStore {
         drop(lock);
         Ok(target)
     }
+}
+
+/// Builds `g_…` as `g_…_build`, then renames and seals it, under an advisory lock
+/// so that two clones spun at once on one server build it once.
+async fn ensure_database<F, Fut>(server: &url::Url, key: &GoldenKey, build: F) -> StoreResult<String>
+where
+    F: FnOnce(Pool) -> Fut,
+    Fut: Future<Output = StoreResult<()>>,
+{
+    let name = key.database_name();
+    let mut admin = postgres::admin(server).await?;
+    if postgres::exists(&mut admin, &name).await? {
+        return Ok(name);
+    }
+    postgres::lock(&mut admin, &name).await?;
+    let result = async {
+        if postgres::exists(&mut admin, &name).await? {
+            return Ok(());
+        }
+        let work = format!("{name}_build");
+        postgres::drop_database(&mut admin, &work).await?;
+        postgres::create_empty(&mut admin, &work).await?;
+        let target = Target::Postgres { url: postgres::with_database(server, &work), name: work.clone() };
+        let pool = pool::connect(&target, false).await?;
+        let built = build(pool.clone()).await;
+        pool.close().await;
+        if let Err(e) = built {
+            postgres::drop_database(&mut admin, &work).await?;
+            return Err(e);
+        }
+        postgres::rename(&mut admin, &work, &name).await?;
+        postgres::seal_as_template(&mut admin, &name).await
+    }
+    .await;
+    postgres::unlock(&mut admin, &name).await?;
+    result.map(|()| name)
 }
 
 /// Replaces the database at `db` with a copy of `golden`. The caller must have

@@ -1,64 +1,92 @@
 //! A clone's database that can be swapped while the clone runs. Each request holds
-//! a read guard ([`Db`]) for its whole life; reset takes the write guard, so it
-//! waits for in-flight requests and new ones wait for it: no request ever reads a
-//! half-restored file.
+//! a read guard ([`Db`]) for its whole life; reset, restore and snapshot take the
+//! write guard, so they wait for in-flight requests and new ones wait for them: no
+//! request ever reads a half-restored database.
 
 use std::ops::Deref;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use sqlx::SqlitePool;
 use tokio::sync::{OwnedRwLockReadGuard, RwLock};
 
-use crate::{StoreError, StoreResult, sqlite};
+use crate::golden::restore_file;
+use crate::pool::{self, Pool};
+use crate::target::{Image, Target};
+use crate::{StoreError, StoreResult, postgres};
 
 #[derive(Clone)]
 pub struct StoreHandle {
-    path: PathBuf,
-    pool: Arc<RwLock<Option<SqlitePool>>>,
+    target: Target,
+    pool: Arc<RwLock<Option<Pool>>>,
 }
 
 /// The database for one request. Deref to the pool.
 #[derive(Clone)]
-pub struct Db(Arc<OwnedRwLockReadGuard<Option<SqlitePool>, SqlitePool>>);
+pub struct Db(Arc<OwnedRwLockReadGuard<Option<Pool>, Pool>>);
 
 impl Deref for Db {
-    type Target = SqlitePool;
-    fn deref(&self) -> &SqlitePool {
+    type Target = Pool;
+    fn deref(&self) -> &Pool {
         &self.0
     }
 }
 
+/// Creates the clone's database from `image` unless it exists already (spin, or
+/// a start after a crash that happened before the first copy).
+pub async fn materialize(target: &Target, image: &Image) -> StoreResult<()> {
+    match (target, image) {
+        (Target::Sqlite { path }, Image::File(src)) => {
+            if !path.exists() {
+                restore_file(src, path)?;
+            }
+            Ok(())
+        }
+        (Target::Postgres { url, name }, Image::Database(src)) => {
+            let mut admin = postgres::admin(url).await?;
+            if !postgres::exists(&mut admin, name).await? {
+                postgres::create_from(&mut admin, name, src).await?;
+            }
+            Ok(())
+        }
+        (_, other) => Err(StoreError::Config(format!("{other:?} is not an image of this backend"))),
+    }
+}
+
 impl StoreHandle {
-    pub async fn open(path: &Path) -> StoreResult<Self> {
-        let pool = sqlite::open(path, false).await?;
-        Ok(StoreHandle { path: path.to_path_buf(), pool: Arc::new(RwLock::new(Some(pool))) })
+    pub async fn open(target: Target) -> StoreResult<Self> {
+        let pool = pool::connect(&target, false).await?;
+        Ok(StoreHandle { target, pool: Arc::new(RwLock::new(Some(pool))) })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    pub fn target(&self) -> &Target {
+        &self.target
     }
 
     pub async fn db(&self) -> StoreResult<Db> {
         let guard = self.pool.clone().read_owned().await;
-        OwnedRwLockReadGuard::try_map(guard, |p| p.as_ref())
-            .map(|g| Db(Arc::new(g)))
-            .map_err(|_| StoreError::Unsupported("the clone database is closed (the clone is shutting down)".into()))
+        OwnedRwLockReadGuard::try_map(guard, |p| p.as_ref()).map(|g| Db(Arc::new(g))).map_err(|_| {
+            StoreError::Unavailable("the clone database is closed: a reset failed midway or the clone is stopping; run `asym reset` again".into())
+        })
     }
 
-    /// Closes the pool, lets `replace` change the file, and reopens it.
-    pub async fn swap<F>(&self, replace: F) -> StoreResult<()>
-    where
-        F: FnOnce(&Path) -> StoreResult<()>,
-    {
+    /// Replaces the clone's database by a copy of `image` (reset, restore). The
+    /// pool is closed first and reopened after. Idempotent: a reset that failed
+    /// midway is finished by the next one.
+    pub async fn replace_with(&self, image: &Image) -> StoreResult<()> {
         let mut guard = self.pool.write().await;
         if let Some(pool) = guard.take() {
             pool.close().await;
         }
-        let replaced = replace(&self.path);
-        // Reopen even when replacing failed, so the clone keeps serving what it had.
-        let reopened = sqlite::open(&self.path, false).await;
-        match reopened {
+        let replaced = match (&self.target, image) {
+            (Target::Sqlite { path }, Image::File(src)) => restore_file(src, path),
+            (Target::Postgres { url, name }, Image::Database(src)) => {
+                let mut admin = postgres::admin(url).await?;
+                postgres::drop_database(&mut admin, name).await?;
+                postgres::create_from(&mut admin, name, src).await
+            }
+            (_, other) => Err(StoreError::Config(format!("{other:?} is not an image of this backend"))),
+        };
+        // Reopen even when replacing failed, so the clone keeps serving what it has.
+        match pool::connect(&self.target, false).await {
             Ok(p) => *guard = Some(p),
             Err(e) => {
                 replaced?;
@@ -68,11 +96,46 @@ impl StoreHandle {
         replaced
     }
 
-    /// Checkpoints and closes for a graceful shutdown.
+    /// Copies the clone's current database to `image` (a named snapshot).
+    pub async fn copy_to(&self, image: &Image) -> StoreResult<()> {
+        let mut guard = self.pool.write().await;
+        match (&self.target, image) {
+            (Target::Sqlite { .. }, Image::File(dest)) => {
+                let pool = guard.as_ref().ok_or_else(|| StoreError::Unavailable("the clone database is closed".into()))?;
+                let staged = dest.with_extension("staged");
+                let _ = std::fs::remove_file(&staged);
+                if let Some(dir) = dest.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| StoreError::io(format!("creating {}", dir.display()), e))?;
+                }
+                sqlx::query("VACUUM INTO $1").bind(staged.to_string_lossy().into_owned()).execute(pool).await?;
+                std::fs::rename(&staged, dest).map_err(|e| StoreError::io(format!("writing {}", dest.display()), e))
+            }
+            (Target::Postgres { url, name }, Image::Database(dest)) => {
+                // CREATE DATABASE … TEMPLATE needs the source without sessions.
+                if let Some(pool) = guard.take() {
+                    pool.close().await;
+                }
+                let copied = async {
+                    let mut admin = postgres::admin(url).await?;
+                    postgres::drop_database(&mut admin, dest).await?;
+                    postgres::create_from(&mut admin, dest, name).await?;
+                    postgres::seal(&mut admin, dest).await
+                }
+                .await;
+                *guard = Some(pool::connect(&self.target, false).await?);
+                copied
+            }
+            (_, other) => Err(StoreError::Config(format!("{other:?} is not an image of this backend"))),
+        }
+    }
+
+    /// Checkpoints (SQLite) and closes for a graceful shutdown.
     pub async fn close(&self) {
         let mut guard = self.pool.write().await;
         if let Some(pool) = guard.take() {
-            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await;
+            if pool::is_sqlite(&pool) {
+                let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await;
+            }
             pool.close().await;
         }
     }

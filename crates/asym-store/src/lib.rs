@@ -1,35 +1,49 @@
-//! Clone storage: one SQLite database per clone ([`StoreHandle`]), a key-value
-//! namespace per clone ([`Kv`], in-process by default), and golden images
-//! ([`golden`]) that spin copies and reset restores.
+//! Clone storage: one database per clone behind [`StoreHandle`] (a SQLite file, or
+//! a database `clone_<id>` on a shared PostgreSQL), a key-value namespace per clone
+//! behind [`Kv`] (in-process, or a key prefix on a shared Redis), golden images
+//! ([`golden`]) that spin copies and reset restores, and named snapshots.
 //!
 //! The key decision: migrations and fixtures run once per (template, migrations
-//! hash, fixture packs) to build a golden file; every clone starts as a byte copy of
-//! it and reset swaps that copy back while the clone keeps running. Spin and reset
-//! therefore cost a file copy, not a migration.
-//!
-//! Shared PostgreSQL and Redis slot in behind [`StoreHandle`] and [`Kv`]; until they
-//! are built, asking for them is a named `NOT_IMPLEMENTED` error.
+//! hash, fixture packs) to build a golden image; every clone starts as a copy of it
+//! and reset swaps that copy back while the clone keeps running. Spin and reset
+//! therefore cost a file copy (SQLite) or `CREATE DATABASE … TEMPLATE` (PostgreSQL),
+//! not a migration.
 
+pub mod destroy;
 pub mod golden;
 pub mod handle;
 pub mod kv;
 pub mod migrate;
+pub mod pool;
+pub mod postgres;
+pub mod redis_kv;
 pub mod sqlite;
+pub mod target;
 
 pub use golden::{GoldenKey, GoldenStore};
-pub use handle::{Db, StoreHandle};
-pub use kv::{Kv, MemoryKv};
+pub use handle::{Db, StoreHandle, materialize};
+pub use kv::{Kv, KvEntry, MemoryKv, open_kv};
 pub use migrate::Migration;
+pub use pool::{Pool, begin_write};
+pub use target::{Image, Target};
 
 /// Errors from storage, mapped to [`asym_contract::AsymError`] at the edge.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{0}")]
     Sqlx(#[from] sqlx::Error),
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
     #[error("{context}: {source}")]
     Io { context: String, source: std::io::Error },
     #[error("{0}")]
-    Unsupported(String),
+    Config(String),
+    #[error("{0} does not exist")]
+    Missing(String),
+    #[error("{0}")]
+    Unreachable(String),
+    #[error("{0}")]
+    Unavailable(String),
     #[error("seed `{fixture}` is invalid: {reason}")]
     Seed { fixture: String, reason: String },
 }
@@ -44,10 +58,13 @@ impl From<StoreError> for asym_contract::AsymError {
     fn from(e: StoreError) -> Self {
         use asym_contract::AsymError;
         match e {
-            StoreError::Sqlx(e) => AsymError::Database { target: "clone database".into(), reason: e.to_string() },
             StoreError::Io { context, source } => AsymError::Io { context, source },
-            StoreError::Unsupported(what) => AsymError::NotImplemented { what },
             StoreError::Seed { fixture, reason } => AsymError::SeedValidation { fixture, reason },
+            StoreError::Unreachable(reason) => {
+                let backend = if reason.starts_with("PostgreSQL") { "PostgreSQL" } else { "Redis" };
+                AsymError::BackendUnreachable { backend: backend.into(), reason }
+            }
+            other => AsymError::Database { target: "clone database".into(), reason: other.to_string() },
         }
     }
 }

@@ -2,9 +2,9 @@
 //! a golden image is rebuilt whenever a migration changes.
 
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 use crate::StoreResult;
+use crate::pool::{Pool, begin_write};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
@@ -23,7 +23,7 @@ pub fn hash(migrations: &[Migration]) -> String {
     hex::encode(&h.finalize()[..8])
 }
 
-pub async fn apply(pool: &SqlitePool, migrations: &[Migration]) -> StoreResult<()> {
+pub async fn apply(pool: &Pool, migrations: &[Migration]) -> StoreResult<()> {
     sqlx::raw_sql("CREATE TABLE IF NOT EXISTS _asym_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)").execute(pool).await?;
     for m in migrations {
         let done: Option<(String,)> =
@@ -31,9 +31,9 @@ pub async fn apply(pool: &SqlitePool, migrations: &[Migration]) -> StoreResult<(
         if done.is_some() {
             continue;
         }
-        let mut tx = crate::sqlite::begin_write(pool).await?;
+        let mut tx = begin_write(pool).await?;
         sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO _asym_migrations (name, applied_at) VALUES ($1, datetime('now'))").bind(m.name).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO _asym_migrations (name, applied_at) VALUES ($1, CURRENT_TIMESTAMP)").bind(m.name).execute(&mut *tx).await?;
         tx.commit().await?;
     }
     Ok(())

@@ -1,38 +1,16 @@
 //! How a clone opens its SQLite file: WAL for concurrent readers, a busy timeout so
-//! writers queue instead of failing, foreign keys on.
+//! writers queue instead of failing, foreign keys on. Pragmas are per connection,
+//! so they run on every new connection of the pool.
 
 use std::path::Path;
 use std::str::FromStr;
-use std::time::Duration;
 
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::SqliteConnectOptions;
 
 use crate::StoreResult;
 
-pub async fn open(path: &Path, create: bool) -> StoreResult<SqlitePool> {
-    let opts = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(create)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(5))
-        .foreign_keys(true);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(4)
-        .min_connections(1)
-        .idle_timeout(Some(Duration::from_secs(60)))
-        .connect_with(opts)
-        .await?;
-    Ok(pool)
-}
-
-/// A transaction that takes the write lock up front. A deferred transaction that
-/// reads and then writes cannot wait for the lock (SQLite answers
-/// `SQLITE_BUSY_SNAPSHOT` at once), so every read-then-write goes through here.
-pub async fn begin_write(pool: &SqlitePool) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-    pool.begin_with("BEGIN IMMEDIATE").await
-}
+/// Run on every new connection (WAL is persistent, the others are not).
+pub const PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
 /// Parses `sqlite:///abs/path` (or `sqlite:relative`) into a path.
 pub fn path_from_url(url: &str) -> Option<std::path::PathBuf> {
@@ -51,7 +29,7 @@ pub fn check_url(url: &str) -> StoreResult<()> {
         SqliteConnectOptions::from_str(url)?;
         Ok(())
     } else {
-        Err(crate::StoreError::Unsupported(format!("the database `{}` (shared PostgreSQL)", redact_url(url))))
+        Err(crate::StoreError::Config(format!("`{}` is neither a sqlite: nor a postgres:// url", redact_url(url))))
     }
 }
 
@@ -74,8 +52,8 @@ mod tests {
     }
 
     #[test]
-    fn postgres_is_a_named_not_built_error_with_the_password_hidden() {
-        let e = check_url("postgres://u:secret@h/db").unwrap_err().to_string();
+    fn unknown_schemes_are_named_with_the_password_hidden() {
+        let e = check_url("mysql://u:secret@h/db").unwrap_err().to_string();
         assert!(!e.contains("secret"), "{e}");
     }
 }

@@ -1,26 +1,28 @@
+//! The store on real backends: every scenario runs on SQLite and on PostgreSQL
+//! (`ASYM_TEST_DATABASE_URL`, default the local server), and the key-value tests
+//! on Redis (`ASYM_TEST_REDIS_URL`, default the local server).
+
+mod backends;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use asym_store::golden::restore_file;
-use asym_store::{GoldenKey, GoldenStore, Migration, StoreHandle, migrate};
+use asym_store::{GoldenKey, GoldenStore, Image, Migration, StoreHandle, Target, materialize, migrate};
+use backends::{Backend, unique};
 
 const MIGRATIONS: &[Migration] =
-    &[Migration { name: "0001_items", sql: "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);" }];
+    &[Migration { name: "0001_items", sql: "CREATE TABLE items (id BIGINT PRIMARY KEY, name TEXT NOT NULL);" }];
 
-fn key(fixtures: &[&str]) -> GoldenKey {
-    GoldenKey {
-        template: "demo".into(),
-        migrations_hash: migrate::hash(MIGRATIONS),
-        fixtures: fixtures.iter().map(|s| s.to_string()).collect(),
-    }
+fn key(template: &str, fixtures: &[&str]) -> GoldenKey {
+    GoldenKey { template: template.into(), migrations_hash: migrate::hash(MIGRATIONS), fixtures: fixtures.iter().map(|s| s.to_string()).collect() }
 }
 
-async fn build(store: &GoldenStore, builds: Arc<AtomicUsize>) -> std::path::PathBuf {
-    store
-        .ensure(&key(&["seeded"]), |pool| async move {
+async fn build(b: &Backend, golden: &GoldenStore, key: &GoldenKey, builds: Arc<AtomicUsize>) -> Image {
+    golden
+        .ensure(&b.server_target(), key, |pool| async move {
             builds.fetch_add(1, Ordering::SeqCst);
             migrate::apply(&pool, MIGRATIONS).await?;
-            sqlx::query("INSERT INTO items (name) VALUES ('seeded')").execute(&pool).await?;
+            sqlx::query("INSERT INTO items (id, name) VALUES (1, 'seeded')").execute(&pool).await?;
             Ok(())
         })
         .await
@@ -32,55 +34,170 @@ async fn names(h: &StoreHandle) -> Vec<String> {
     sqlx::query_scalar("SELECT name FROM items ORDER BY id").fetch_all(&*db).await.unwrap()
 }
 
-#[tokio::test]
-async fn reset_by_swap_brings_back_the_seeded_rows_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = GoldenStore::new(dir.path().join("golden"));
-    let golden = build(&store, Arc::default()).await;
-    let db_path = dir.path().join("db.sqlite");
-    restore_file(&golden, &db_path).unwrap();
+async fn write(h: &StoreHandle, id: i64, name: &str) {
+    let db = h.db().await.unwrap();
+    sqlx::query("INSERT INTO items (id, name) VALUES ($1, $2)").bind(id).bind(name).execute(&*db).await.unwrap();
+}
 
-    let h = StoreHandle::open(&db_path).await.unwrap();
-    {
-        let db = h.db().await.unwrap();
-        sqlx::query("INSERT INTO items (name) VALUES ('agent wrote this')").execute(&*db).await.unwrap();
-    }
+/// A seeded clone database on `b`.
+async fn seeded_clone(b: &Backend, golden: &GoldenStore, template: &str) -> (Target, StoreHandle) {
+    let image = build(b, golden, &key(template, &["seeded"]), Arc::default()).await;
+    let target = b.clone_target(&unique("clone"));
+    materialize(&target, &image).await.unwrap();
+    let h = StoreHandle::open(target.clone()).await.unwrap();
+    (target, h)
+}
+
+async fn reset_brings_back_the_seeded_rows_only(b: Backend) {
+    let golden = b.golden();
+    let template = b.template();
+    let (_, h) = seeded_clone(&b, &golden, &template).await;
+    write(&h, 2, "agent wrote this").await;
     assert_eq!(names(&h).await, ["seeded", "agent wrote this"]);
-    h.swap(|p| restore_file(&golden, p)).await.unwrap();
+    let image = build(&b, &golden, &key(&template, &["seeded"]), Arc::default()).await;
+    h.replace_with(&image).await.unwrap();
     assert_eq!(names(&h).await, ["seeded"]);
+    b.cleanup().await;
 }
 
 #[tokio::test]
-async fn concurrent_builders_build_the_golden_image_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = GoldenStore::new(dir.path().join("golden"));
+async fn reset_brings_back_the_seeded_rows_only_sqlite() {
+    reset_brings_back_the_seeded_rows_only(Backend::sqlite()).await;
+}
+#[tokio::test]
+async fn reset_brings_back_the_seeded_rows_only_postgres() {
+    reset_brings_back_the_seeded_rows_only(Backend::postgres().await).await;
+}
+
+async fn concurrent_builders_build_the_golden_image_once(b: Backend) {
+    let golden = b.golden();
+    let k = key(&b.template(), &["seeded"]);
     let builds = Arc::new(AtomicUsize::new(0));
-    let (a, b) = tokio::join!(build(&store, builds.clone()), build(&store, builds.clone()));
-    assert_eq!(a, b);
+    let (x, y) = tokio::join!(build(&b, &golden, &k, builds.clone()), build(&b, &golden, &k, builds.clone()));
+    assert_eq!(x, y);
     assert_eq!(builds.load(Ordering::SeqCst), 1);
+    b.cleanup().await;
 }
 
 #[tokio::test]
-async fn a_failed_build_publishes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = GoldenStore::new(dir.path().join("golden"));
-    let err = store
-        .ensure(&key(&["broken"]), |pool| async move {
-            sqlx::raw_sql("CREATE TABLE t (x); INSERT INTO nope VALUES (1);").execute(&pool).await?;
+async fn concurrent_builders_build_the_golden_image_once_sqlite() {
+    concurrent_builders_build_the_golden_image_once(Backend::sqlite()).await;
+}
+#[tokio::test]
+async fn concurrent_builders_build_the_golden_image_once_postgres() {
+    concurrent_builders_build_the_golden_image_once(Backend::postgres().await).await;
+}
+
+async fn a_failed_build_publishes_nothing(b: Backend) {
+    let golden = b.golden();
+    let k = key(&b.template(), &["broken"]);
+    let err = golden
+        .ensure(&b.server_target(), &k, |pool| async move {
+            sqlx::raw_sql("CREATE TABLE t (x BIGINT); INSERT INTO nope VALUES (1);").execute(&pool).await?;
             Ok(())
         })
         .await;
     assert!(err.is_err());
-    assert!(!store.path(&key(&["broken"])).exists());
+    assert!(!b.image_exists(&golden, &k).await, "nothing published");
+    b.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_failed_build_publishes_nothing_sqlite() {
+    a_failed_build_publishes_nothing(Backend::sqlite()).await;
+}
+#[tokio::test]
+async fn a_failed_build_publishes_nothing_postgres() {
+    a_failed_build_publishes_nothing(Backend::postgres().await).await;
+}
+
+async fn a_snapshot_restores_what_was_there_when_it_was_taken(b: Backend) {
+    let golden = b.golden();
+    let (_, h) = seeded_clone(&b, &golden, &b.template()).await;
+    write(&h, 2, "before snapshot").await;
+    let snap = b.snapshot_image("snap1");
+    h.copy_to(&snap).await.unwrap();
+    write(&h, 3, "after snapshot").await;
+    h.replace_with(&snap).await.unwrap();
+    assert_eq!(names(&h).await, ["seeded", "before snapshot"]);
+    // The snapshot is reusable: restoring twice gives the same state.
+    write(&h, 4, "again").await;
+    h.replace_with(&snap).await.unwrap();
+    assert_eq!(names(&h).await, ["seeded", "before snapshot"]);
+    b.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_snapshot_restores_what_was_there_when_it_was_taken_sqlite() {
+    a_snapshot_restores_what_was_there_when_it_was_taken(Backend::sqlite()).await;
+}
+#[tokio::test]
+async fn a_snapshot_restores_what_was_there_when_it_was_taken_postgres() {
+    a_snapshot_restores_what_was_there_when_it_was_taken(Backend::postgres().await).await;
+}
+
+async fn clones_never_see_each_others_rows(b: Backend) {
+    let golden = b.golden();
+    let template = b.template();
+    let (ta, a) = seeded_clone(&b, &golden, &template).await;
+    let (_, bb) = seeded_clone(&b, &golden, &template).await;
+    write(&a, 2, "only in a").await;
+    assert_eq!(names(&bb).await, ["seeded"]);
+    a.close().await;
+    b.destroy(&ta).await;
+    assert_eq!(names(&bb).await, ["seeded"], "destroying a leaves b untouched");
+    b.cleanup().await;
+}
+
+#[tokio::test]
+async fn clones_never_see_each_others_rows_sqlite() {
+    clones_never_see_each_others_rows(Backend::sqlite()).await;
+}
+#[tokio::test]
+async fn clones_never_see_each_others_rows_postgres() {
+    clones_never_see_each_others_rows(Backend::postgres().await).await;
+}
+
+#[tokio::test]
+async fn terminated_connections_during_reset_leave_a_clone_that_resets_again() {
+    let b = Backend::postgres().await;
+    let golden = b.golden();
+    let template = b.template();
+    let (target, h) = seeded_clone(&b, &golden, &template).await;
+    let image = build(&b, &golden, &key(&template, &["seeded"]), Arc::default()).await;
+    write(&h, 2, "dirty").await;
+    let Target::Postgres { name, .. } = &target else { unreachable!() };
+    let killer = {
+        let (b, name) = (b.clone(), name.clone());
+        tokio::spawn(async move {
+            for _ in 0..20 {
+                b.terminate_sessions(&name).await;
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+        })
+    };
+    let mut outcomes = Vec::new();
+    for _ in 0..5 {
+        outcomes.push(h.replace_with(&image).await.map_err(|e| e.to_string()));
+    }
+    killer.await.unwrap();
+    // Whatever happened while sessions were being killed, one more reset succeeds
+    // and leaves exactly the seeded rows.
+    h.replace_with(&image).await.unwrap();
+    assert_eq!(names(&h).await, ["seeded"], "outcomes under fire: {outcomes:?}");
+    b.cleanup().await;
 }
 
 #[test]
 fn golden_names_change_with_fixtures_and_migrations() {
-    let a = key(&["acme"]).file_name();
-    let b = key(&["acme", "extra"]).file_name();
-    let mut c = key(&["acme"]);
+    let a = key("demo", &["acme"]);
+    let b = key("demo", &["acme", "extra"]);
+    let mut c = key("demo", &["acme"]);
     c.migrations_hash = "other".into();
-    assert_ne!(a, b);
-    assert_ne!(a, c.file_name());
-    assert!(key(&[]).file_name().contains("empty"));
+    assert_ne!(a.file_name(), b.file_name());
+    assert_ne!(a.file_name(), c.file_name());
+    assert_ne!(a.database_name(), b.database_name());
+    assert_ne!(a.database_name(), c.database_name());
+    assert!(key("demo", &[]).file_name().contains("empty"));
+    assert!(a.database_name().len() <= 63);
 }

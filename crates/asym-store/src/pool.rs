@@ -1,0 +1,51 @@
+//! One pool type for both backends: sqlx's `Any` driver, restricted to the types
+//! both dialects map the same way — TEXT, BIGINT/INTEGER (flags are 0/1
+//! integers), DOUBLE PRECISION and BLOB. `Any` fails on types outside that set
+//! (BOOLEAN on SQLite, NUMERIC, TIMESTAMPTZ, UUID on PostgreSQL), so migrations
+//! never declare them and queries never produce them (no SUM over BIGINT, which
+//! is NUMERIC on PostgreSQL; cast it).
+
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, Executor, Transaction};
+
+use crate::target::Target;
+use crate::{StoreError, StoreResult, sqlite};
+
+pub type Pool = sqlx::AnyPool;
+
+pub async fn connect(target: &Target, create: bool) -> StoreResult<Pool> {
+    install_default_drivers();
+    let opts = AnyPoolOptions::new().max_connections(4).min_connections(1).idle_timeout(Some(Duration::from_secs(60)));
+    match target {
+        Target::Sqlite { path } => {
+            let url = format!("{}{}", sqlite::url_from_path(path), if create { "?mode=rwc" } else { "?mode=rw" });
+            let pool = opts
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute(sqlite::PRAGMAS).await?;
+                        Ok(())
+                    })
+                })
+                .connect(&url)
+                .await?;
+            Ok(pool)
+        }
+        Target::Postgres { url, name } => opts.acquire_timeout(Duration::from_secs(5)).connect(url.as_str()).await.map_err(|e| match e {
+            sqlx::Error::Database(d) if d.code().as_deref() == Some("3D000") => StoreError::Missing(format!("database `{name}`")),
+            other => StoreError::Sqlx(other),
+        }),
+    }
+}
+
+/// A transaction that takes the write lock up front on SQLite. A deferred
+/// transaction that reads and then writes cannot wait for the lock (SQLite answers
+/// `SQLITE_BUSY_SNAPSHOT` at once), so every read-then-write goes through here.
+pub async fn begin_write(pool: &Pool) -> sqlx::Result<Transaction<'static, Any>> {
+    if is_sqlite(pool) { pool.begin_with("BEGIN IMMEDIATE").await } else { pool.begin().await }
+}
+
+pub fn is_sqlite(pool: &Pool) -> bool {
+    pool.connect_options().database_url.scheme().starts_with("sqlite")
+}
