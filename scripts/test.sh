@@ -23,14 +23,28 @@ fi
 echo "==> cargo build"
 cargo build --workspace --all-targets --locked
 
-echo "==> rust tests"
-if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --no-fail-fast
-else
-  cargo test --workspace --locked --no-fail-fast
-fi
+run_tests() {
+  if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --locked --no-fail-fast "$@"
+  else
+    cargo test --locked --no-fail-fast "$@"
+  fi
+}
 
-echo "==> conformance (official SDKs)"
+export ASYM_TEST_DATABASE_URL="${ASYM_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+export ASYM_TEST_REDIS_URL="${ASYM_TEST_REDIS_URL:-redis://127.0.0.1:6379/}"
+
+echo "==> rust tests (embedded default: SQLite + in-process store; the store's own tests also use PostgreSQL and Redis)"
+run_tests --workspace
+
+echo "==> engine and CLI tests again on the shared backends (PostgreSQL + Redis)"
+ASYM_TEST_SHARED=1 run_tests -p asym-cli
+
+echo "==> conformance (official SDKs), embedded default"
 ASYM_BIN="$ROOT/target/debug/asym" "$ROOT/scripts/conformance.sh"
+
+echo "==> conformance (official SDKs), shared PostgreSQL + Redis"
+ASYM_DATABASE_URL="$ASYM_TEST_DATABASE_URL" ASYM_REDIS_URL="$ASYM_TEST_REDIS_URL" \
+  ASYM_BIN="$ROOT/target/debug/asym" "$ROOT/scripts/conformance.sh"
 
 echo "test: all passed"

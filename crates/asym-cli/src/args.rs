@@ -27,8 +27,14 @@ pub enum Command {
     Stop(IdArg),
     /// Restore a clone to its clean seeded state, in place.
     Reset(IdArg),
-    /// Remove a clone: processes, database, key namespace, folder and registry row.
+    /// Remove a clone: processes, database, key namespace, snapshots, folder and registry row.
     Destroy(IdArg),
+    /// Save a running clone's database and keys as a named snapshot.
+    Snapshot(SnapshotArgs),
+    /// Bring a running clone back to a named snapshot (its tokens are kept).
+    Restore(SnapshotArgs),
+    /// List a clone's snapshots.
+    Snapshots(IdArg),
     /// Show a clone's service logs.
     Logs(LogsArgs),
     /// Apply a fixture pack to a running clone; reset replays it.
@@ -49,6 +55,14 @@ pub enum Command {
     /// Runs one clone service (used by the local provider; not for people).
     #[command(name = "__serve", hide = true)]
     Serve,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The clone.
+    pub id: String,
+    /// Snapshot name: lowercase letters, digits and `-`.
+    pub name: String,
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +158,10 @@ pub enum EnvCommand {
     Reset { name: String },
     /// Destroy every member and the environment.
     Destroy { name: String },
+    /// Snapshot every member under one name.
+    Snapshot { name: String, snapshot: String },
+    /// Restore every member to a snapshot taken with `env snapshot`.
+    Restore { name: String, snapshot: String },
     /// Print the JSON Schema of environment.yaml.
     Schema,
 }

@@ -43,14 +43,6 @@ fn provider(home: &std::path::Path, config: &Config) -> Result<Arc<dyn CloneProv
 pub fn engine() -> Result<Engine> {
     let home = home()?;
     let config = asym_spec::load_config(&home)?;
-    if let Some(url) = &config.database_url {
-        return Err(AsymError::NotImplemented {
-            what: format!("the shared PostgreSQL backend (`{}` is configured)", url.split('@').next_back().unwrap_or(url)),
-        });
-    }
-    if config.redis_url.is_some() {
-        return Err(AsymError::NotImplemented { what: "the shared Redis backend (`redisUrl` / ASYM_REDIS_URL is set)".into() });
-    }
     let provider = provider(&home, &config)?;
     Engine::new(&home, config, catalog()?, provider)
 }

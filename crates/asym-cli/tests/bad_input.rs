@@ -114,13 +114,24 @@ fn bad_config_is_named_with_a_suggestion() {
 }
 
 #[test]
-fn shared_backends_are_not_built_yet_and_say_so() {
-    let home = Home::new("pg");
-    let out = home.run_env(&["status"], &[("ASYM_DATABASE_URL", "postgres://u:secret@127.0.0.1/x")]);
+fn an_unreachable_shared_backend_is_named_with_a_fix_and_spins_nothing() {
+    let home = Home::new("pg-down");
+    // Nothing listens on port 1.
+    let pg = [("ASYM_DATABASE_URL", "postgres://u:secret@127.0.0.1:1/x"), ("ASYM_REDIS_URL", "")];
+    let out = home.run_env(&["spin", "slack"], &pg);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(err.starts_with("error[NOT_IMPLEMENTED]"), "{err}");
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("error[BACKEND_UNREACHABLE]: PostgreSQL"), "{err}");
+    assert!(err.contains("hint:") && err.contains("postgresql"), "{err}");
     assert!(!err.contains("secret"), "the password is not printed: {err}");
+    let redis = [("ASYM_DATABASE_URL", ""), ("ASYM_REDIS_URL", "redis://127.0.0.1:1/")];
+    let out = home.run_env(&["spin", "slack"], &redis);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Redis") && out.status.code() == Some(1), "{err}");
+    assert_eq!(home.json_env(&["status"], &redis)["clones"], json!([]), "failed spins are rolled back");
+    let doctor = home.run_env(&["doctor"], &pg);
+    let text = String::from_utf8_lossy(&doctor.stdout);
+    assert!(!doctor.status.success() && text.contains("service postgresql start"), "{text}");
 }
 
 #[test]

@@ -235,7 +235,11 @@ fn an_external_command_template_is_spun_like_a_built_in_one() {
     let api = spun["clone"]["api"].as_str().unwrap();
     let health: Value = support::get_json(&format!("{api}/api/health"));
     assert_eq!(health["prefix"], "echo-1:");
-    assert!(health["db"].as_str().unwrap().starts_with("sqlite://"));
+    let db = health["db"].as_str().unwrap();
+    match support::shared_backends() {
+        None => assert!(db.starts_with("sqlite://"), "{db}"),
+        Some(_) => assert!(db.starts_with("postgres://") && db.ends_with("/clone_echo_1"), "{db}"),
+    }
     home.ok_env(&["destroy", "echo-1"], &[("ASYM_TEMPLATES_DIR", templates.to_str().unwrap())]);
 }
 
@@ -268,4 +272,68 @@ fn concurrent_writers_to_one_channel_all_land_with_distinct_increasing_ts() {
     let ts: Vec<&str> = messages.iter().filter_map(|m| m["ts"].as_str()).collect();
     assert!(ts.windows(2).all(|w| w[0] > w[1]), "history is newest first with strictly increasing ts");
     home.ok(&["destroy", "busy"]);
+}
+
+#[test]
+fn snapshots_restore_a_clone_and_an_environment_and_go_with_destroy() {
+    let home = Home::new("snapshots");
+    let spun = home.json(&["spin", "slack", "--seed", "acme-corp", "--name", "snappy", "--group", "snapenv"]);
+    let clone = &spun["members"][0]["clone"];
+    let api = clone["api"].as_str().unwrap().to_string();
+    let bot = clone["tokens"]["bot"].as_str().unwrap().to_string();
+    let texts = |token: &str| -> Vec<String> {
+        let h = slack(&api, "conversations.history", token, json!({"channel": "C0ACMERAND"}));
+        h["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap_or("").to_string()).collect()
+    };
+    slack(&api, "chat.postMessage", &bot, json!({"channel": "C0ACMERAND", "text": "kept by the snapshot"}));
+    home.ok(&["snapshot", "snappy", "before-agent"]);
+    slack(&api, "chat.postMessage", &bot, json!({"channel": "C0ACMERAND", "text": "after the snapshot"}));
+    assert_eq!(home.json(&["snapshots", "snappy"])["snapshots"][0]["name"], "before-agent");
+
+    home.ok(&["restore", "snappy", "before-agent"]);
+    let now = texts(&bot);
+    assert!(now.contains(&"kept by the snapshot".to_string()) && !now.contains(&"after the snapshot".to_string()), "{now:?}");
+
+    // Rotated tokens stay valid across a restore of an older snapshot.
+    let rotated = home.json(&["tokens", "snappy", "--reprovision"]);
+    let new_bot = rotated["tokens"]["bot"].as_str().unwrap().to_string();
+    home.ok(&["restore", "snappy", "before-agent"]);
+    assert_eq!(slack(&api, "auth.test", &new_bot, json!({}))["ok"], true);
+    assert_eq!(slack(&api, "auth.test", &bot, json!({}))["error"], "invalid_auth");
+
+    // A snapshot survives stop and start.
+    home.ok(&["stop", "snappy"]);
+    home.ok(&["start", "snappy"]);
+    home.ok(&["restore", "snappy", "before-agent"]);
+
+    let err = home.fails(&["restore", "snappy", "nope"], "SNAPSHOT_NOT_FOUND");
+    assert!(err.contains("before-agent"), "the hint lists the snapshots: {err}");
+    home.fails(&["snapshot", "snappy", "Bad Name"], "INVALID_NAME");
+
+    let env = home.json(&["env", "snapshot", "snapenv", "clean"]);
+    assert!(env["members"].as_array().unwrap().iter().all(|m| m["ok"] == true), "{env}");
+    slack(&api, "chat.postMessage", &new_bot, json!({"channel": "C0ACMERAND", "text": "env dirt"}));
+    home.json(&["env", "restore", "snapenv", "clean"]);
+    assert!(!texts(&new_bot).contains(&"env dirt".to_string()));
+
+    home.ok(&["destroy", "snappy"]);
+    assert!(!home.path().join("clones/snappy").exists(), "snapshots go with the clone");
+}
+
+#[test]
+fn one_clone_never_accepts_another_clones_tokens() {
+    let home = Home::new("isolation");
+    let a = home.json(&["spin", "slack", "--seed", "acme-corp"]);
+    let b = home.json(&["spin", "slack", "--seed", "acme-corp"]);
+    let (a_api, a_bot) = (a["clone"]["api"].as_str().unwrap(), a["clone"]["tokens"]["bot"].as_str().unwrap());
+    let (b_api, b_bot) = (b["clone"]["api"].as_str().unwrap(), b["clone"]["tokens"]["bot"].as_str().unwrap());
+    assert_eq!(slack(b_api, "auth.test", a_bot, json!({}))["error"], "invalid_auth");
+    assert_eq!(slack(a_api, "auth.test", b_bot, json!({}))["error"], "invalid_auth");
+    slack(a_api, "chat.postMessage", a_bot, json!({"channel": "C0ACMERAND", "text": "only in a"}));
+    let h = slack(b_api, "conversations.history", b_bot, json!({"channel": "C0ACMERAND"}));
+    assert!(h["messages"].as_array().unwrap().iter().all(|m| m["text"] != "only in a"));
+    home.ok(&["destroy", a["clone"]["id"].as_str().unwrap()]);
+    assert_eq!(slack(b_api, "auth.test", b_bot, json!({}))["ok"], true, "destroying a leaves b serving");
+    let h = slack(b_api, "conversations.history", b_bot, json!({"channel": "C0ACMEGNRL"}));
+    assert_eq!(h["messages"].as_array().unwrap().len(), 3);
 }

@@ -4,13 +4,14 @@
 use std::time::Instant;
 
 use asym_contract::AsymError;
+use std::path::PathBuf;
+
 use asym_contract::admin::{
-    ADMIN_TOKEN_HEADER, AdminError, PROVISION_PATH, ProvisionRequest, ProvisionResponse, RESET_PATH, ResetRequest, ResetResponse,
-    SEED_PATH, SeedRequest,
+    ADMIN_TOKEN_HEADER, AdminError, PROVISION_PATH, ProvisionRequest, ProvisionResponse, RESET_PATH, RESTORE_PATH, ResetRequest,
+    ResetResponse, RestoreRequest, SEED_PATH, SNAPSHOT_PATH, SeedRequest, SnapshotRequest,
 };
-use asym_contract::{SeedResult, admin};
-use asym_store::GoldenStore;
-use asym_store::golden::restore_file;
+use asym_contract::{CloneTokens, SeedResult, admin};
+use asym_store::{GoldenStore, Image, KvEntry, StoreHandle, Target, postgres};
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -25,10 +26,18 @@ pub struct AdminState {
     pub ctx: CloneCtx,
     pub admin_token: String,
     pub golden: GoldenStore,
+    /// The clone's folder; key-value snapshots are written under it.
+    pub state_dir: PathBuf,
 }
 
 pub fn router(state: AdminState) -> Router {
-    Router::new().route(PROVISION_PATH, post(provision)).route(SEED_PATH, post(seed)).route(RESET_PATH, post(reset)).with_state(state)
+    Router::new()
+        .route(PROVISION_PATH, post(provision))
+        .route(SEED_PATH, post(seed))
+        .route(RESET_PATH, post(reset))
+        .route(SNAPSHOT_PATH, post(snapshot))
+        .route(RESTORE_PATH, post(restore))
+        .with_state(state)
 }
 
 /// An [`AsymError`] rendered as the admin error body.
@@ -47,6 +56,7 @@ impl IntoResponse for AdminFailure {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             AsymError::NotImplemented { .. } | AsymError::NoProvisionSurface { .. } => StatusCode::NOT_IMPLEMENTED,
+            AsymError::SnapshotNotFound { .. } => StatusCode::NOT_FOUND,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         tracing::warn!(code = self.0.code(), "admin request failed: {}", self.0);
@@ -121,17 +131,91 @@ async fn reset(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): 
     run(async {
         let started = Instant::now();
         let store = s.ctx.store.as_ref().ok_or_else(no_db)?;
-        let golden = golden::ensure(&s.golden, &s.ctx.template, &req.seed.fixtures).await?;
-        store.swap(|db| restore_file(&golden, db)).await?;
+        let golden = golden::ensure(&s.golden, store.target(), &s.ctx.template, &req.seed.fixtures).await?;
+        store.replace_with(&golden).await?;
         s.ctx.kv.clear().await?;
-        if !req.tokens.is_empty() {
-            let db = store.db().await?;
-            let again = admin::ProvisionRequest { tokens: Some(req.tokens), revoke: None };
-            s.ctx.template.provision(&s.ctx, &db, again).await?;
-        }
+        reapply(&s, store, req.tokens).await?;
         Ok(ResetResponse { millis: started.elapsed().as_secs_f64() * 1000.0 })
     })
     .await
+}
+
+async fn snapshot(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): AdminJson<SnapshotRequest>) -> Response {
+    if !authorized(&s, &headers) {
+        return unauthorized();
+    }
+    run(async {
+        let started = Instant::now();
+        let store = s.ctx.store.as_ref().ok_or_else(no_db)?;
+        let (image, kv_file) = snapshot_paths(&s, store, &req.name);
+        store.copy_to(&image).await?;
+        let keys = s.ctx.kv.export().await?;
+        write_json(&kv_file, &keys)?;
+        Ok(ResetResponse { millis: started.elapsed().as_secs_f64() * 1000.0 })
+    })
+    .await
+}
+
+async fn restore(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): AdminJson<RestoreRequest>) -> Response {
+    if !authorized(&s, &headers) {
+        return unauthorized();
+    }
+    run(async {
+        let started = Instant::now();
+        let store = s.ctx.store.as_ref().ok_or_else(no_db)?;
+        let (image, kv_file) = snapshot_paths(&s, store, &req.name);
+        let missing = || AsymError::SnapshotNotFound { id: s.ctx.id.clone(), name: req.name.clone(), known: vec![] };
+        // Check before anything is dropped: a restore of a missing snapshot changes nothing.
+        if !image_exists(store, &image).await? || !kv_file.exists() {
+            return Err(missing().into());
+        }
+        let text = std::fs::read_to_string(&kv_file).map_err(|e| AsymError::io(format!("reading {}", kv_file.display()), e))?;
+        let keys: Vec<KvEntry> = serde_json::from_str(&text)?;
+        store.replace_with(&image).await?;
+        s.ctx.kv.import(&keys).await?;
+        reapply(&s, store, req.tokens).await?;
+        Ok(ResetResponse { millis: started.elapsed().as_secs_f64() * 1000.0 })
+    })
+    .await
+}
+
+/// Tokens minted at spin (or rotated since) outlive resets and restores.
+async fn reapply(s: &AdminState, store: &StoreHandle, tokens: CloneTokens) -> Result<(), AsymError> {
+    if !tokens.is_empty() {
+        let db = store.db().await?;
+        let again = admin::ProvisionRequest { tokens: Some(tokens), revoke: None };
+        s.ctx.template.provision(&s.ctx, &db, again).await?;
+    }
+    Ok(())
+}
+
+fn snapshot_paths(s: &AdminState, store: &StoreHandle, name: &str) -> (Image, PathBuf) {
+    let dir = s.state_dir.join("snapshots");
+    let image = match store.target() {
+        Target::Sqlite { .. } => Image::File(dir.join(format!("{name}.sqlite"))),
+        Target::Postgres { .. } => Image::Database(postgres::snapshot_db_name(&s.ctx.id, name)),
+    };
+    (image, dir.join(format!("{name}.kv.json")))
+}
+
+async fn image_exists(store: &StoreHandle, image: &Image) -> Result<bool, AsymError> {
+    Ok(match (store.target(), image) {
+        (_, Image::File(path)) => path.exists(),
+        (Target::Postgres { url, .. }, Image::Database(name)) => {
+            let mut admin = postgres::admin(url).await?;
+            postgres::exists(&mut admin, name).await?
+        }
+        _ => false,
+    })
+}
+
+fn write_json<T: serde::Serialize>(path: &std::path::Path, value: &T) -> Result<(), AsymError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| AsymError::io(format!("creating {}", dir.display()), e))?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, serde_json::to_vec(value)?).map_err(|e| AsymError::io(format!("writing {}", tmp.display()), e))?;
+    std::fs::rename(&tmp, path).map_err(|e| AsymError::io(format!("writing {}", path.display()), e))
 }
 
 fn no_db() -> AsymError {

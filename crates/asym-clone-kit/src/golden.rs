@@ -1,13 +1,12 @@
 //! The golden image of a template for a chain of fixture packs.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use asym_store::{GoldenKey, GoldenStore, StoreError, StoreResult, migrate};
+use asym_store::{GoldenKey, GoldenStore, Image, StoreError, StoreResult, Target, migrate};
 
 use crate::Template;
 
-pub async fn ensure(golden: &GoldenStore, template: &Arc<dyn Template>, fixtures: &[String]) -> StoreResult<PathBuf> {
+pub async fn ensure(golden: &GoldenStore, target: &Target, template: &Arc<dyn Template>, fixtures: &[String]) -> StoreResult<Image> {
     let key = GoldenKey {
         template: template.manifest().name.clone(),
         migrations_hash: migrate::hash(template.migrations()),
@@ -23,7 +22,7 @@ pub async fn ensure(golden: &GoldenStore, template: &Arc<dyn Template>, fixtures
     }
     let t = template.clone();
     golden
-        .ensure(&key, |pool| async move {
+        .ensure(target, &key, |pool| async move {
             migrate::apply(&pool, t.migrations()).await?;
             for f in packs {
                 t.seed(&pool, f).await?;

@@ -8,8 +8,7 @@ use std::sync::Arc;
 
 use asym_contract::AsymError;
 use asym_contract::admin::env;
-use asym_store::golden::restore_file;
-use asym_store::{GoldenStore, Kv, MemoryKv, StoreHandle, sqlite};
+use asym_store::{GoldenStore, StoreHandle, Target, materialize, open_kv};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
@@ -36,6 +35,7 @@ pub struct ServeSettings {
     pub golden_dir: PathBuf,
     pub seed: Vec<String>,
     pub public_url: String,
+    pub state_dir: PathBuf,
 }
 
 impl ServeSettings {
@@ -57,6 +57,7 @@ impl ServeSettings {
             golden_dir: PathBuf::from(var(env::GOLDEN_DIR)?),
             seed: var(env::SEED)?.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
             public_url: var(env::PUBLIC_URL)?,
+            state_dir: PathBuf::from(var(env::STATE_DIR)?),
         })
     }
 }
@@ -71,10 +72,7 @@ pub async fn app(template: Arc<dyn Template>, s: &ServeSettings) -> Result<(Rout
     })?;
     let golden = GoldenStore::new(&s.golden_dir);
     let store = if template.uses_database(&s.service) { Some(open_store(&template, &golden, s).await?) } else { None };
-    let kv: Arc<dyn Kv> = match s.kv_url.as_str() {
-        "memory" => Arc::new(MemoryKv::new(s.kv_prefix.clone())),
-        _ => return Err(AsymError::NotImplemented { what: "the shared Redis key-value backend".into() }),
-    };
+    let kv = open_kv(&s.kv_url, &s.kv_prefix).await?;
     let ctx = CloneCtx {
         id: s.clone_id.clone(),
         service: s.service.clone(),
@@ -92,7 +90,7 @@ pub async fn app(template: Arc<dyn Template>, s: &ServeSettings) -> Result<(Rout
         .route_layer(middleware::from_fn_with_state(ctx.clone(), with_db))
         .route(&spec.health_path, get(health::health))
         .with_state(ctx.clone())
-        .merge(admin::router(AdminState { ctx: ctx.clone(), admin_token: s.admin_token.clone(), golden }))
+        .merge(admin::router(AdminState { ctx: ctx.clone(), admin_token: s.admin_token.clone(), golden, state_dir: s.state_dir.clone() }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     Ok((app, ctx))
 }
@@ -118,23 +116,13 @@ pub async fn serve(template: Arc<dyn Template>, s: ServeSettings) -> Result<(), 
 }
 
 async fn open_store(template: &Arc<dyn Template>, golden: &GoldenStore, s: &ServeSettings) -> Result<StoreHandle, AsymError> {
-    let path = sqlite::path_from_url(&s.database_url).ok_or_else(|| {
-        sqlite::check_url(&s.database_url)
-            .err()
-            .map(AsymError::from)
-            .unwrap_or_else(|| AsymError::Internal(format!("unsupported database url {}", s.database_url)))
-    })?;
-    if !path.exists() {
-        let image = golden::ensure(golden, template, &s.seed).await?;
-        restore_file(&image, &path)?;
-    }
-    let store = StoreHandle::open(&path).await?;
+    let target = Target::parse(&s.database_url)?;
+    let image = golden::ensure(golden, &target, template, &s.seed).await?;
+    materialize(&target, &image).await?;
+    let store = StoreHandle::open(target).await?;
     let db = store.db().await?;
-    let migrated: Option<(String,)> = sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_asym_migrations'")
-        .fetch_optional(&*db)
-        .await
-        .map_err(asym_store::StoreError::from)?;
-    if migrated.is_none() {
+    let migrated = sqlx::query("SELECT name FROM _asym_migrations LIMIT 1").fetch_optional(&*db).await;
+    if migrated.is_err() {
         return Err(AsymError::SchemaMissing { id: s.clone_id.clone(), what: "migrations table".into() });
     }
     drop(db);

@@ -5,10 +5,9 @@ use std::sync::Arc;
 
 use asym_contract::admin::ProvisionRequest;
 use asym_contract::{AsymError, CloneTokens, TemplateManifest};
-use asym_store::{Db, Kv, Migration, StoreHandle, StoreResult};
+use asym_store::{Db, Kv, Migration, Pool, StoreHandle, StoreResult};
 use async_trait::async_trait;
 use axum::Router;
-use sqlx::SqlitePool;
 
 /// A named seed pack shipped with the template (e.g. Slack's `acme-corp`).
 #[derive(Debug, Clone, Copy)]
@@ -28,7 +27,7 @@ pub trait Template: Send + Sync + 'static {
     fn uses_database(&self, service: &str) -> bool;
 
     /// Writes `fixture` into `pool` through the template's model; returns rows per table.
-    async fn seed(&self, pool: &SqlitePool, fixture: &Fixture) -> StoreResult<BTreeMap<String, u64>>;
+    async fn seed(&self, pool: &Pool, fixture: &Fixture) -> StoreResult<BTreeMap<String, u64>>;
 
     /// Mints credentials, or re-applies the given ones after a reset.
     async fn provision(&self, _ctx: &CloneCtx, _db: &Db, _req: ProvisionRequest) -> Result<CloneTokens, AsymError> {

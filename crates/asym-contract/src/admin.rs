@@ -25,12 +25,30 @@ pub mod env {
     pub const SEED: &str = "ASYM_SEED";
     /// Public base URL of this service, as agents reach it.
     pub const PUBLIC_URL: &str = "ASYM_PUBLIC_URL";
+    /// The clone's own folder (`$ASYM_HOME/clones/<id>`): snapshots of its keys live there.
+    pub const STATE_DIR: &str = "ASYM_STATE_DIR";
 }
 
 pub const ADMIN_TOKEN_HEADER: &str = "x-asym-admin-token";
 pub const PROVISION_PATH: &str = "/_asym/admin/provision";
 pub const SEED_PATH: &str = "/_asym/admin/seed";
 pub const RESET_PATH: &str = "/_asym/admin/reset";
+pub const SNAPSHOT_PATH: &str = "/_asym/admin/snapshot";
+pub const RESTORE_PATH: &str = "/_asym/admin/restore";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotRequest {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestoreRequest {
+    pub name: String,
+    /// The clone's current tokens, re-applied over whatever the snapshot held.
+    pub tokens: CloneTokens,
+}
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -65,6 +65,8 @@ pub enum AsymError {
     DocsFetchFailed { url: String, reason: String },
     #[error("{backend} is unreachable: {reason}")]
     BackendUnreachable { backend: String, reason: String },
+    #[error("{what} already exists on the shared server")]
+    StorageExists { what: String },
     #[error("snapshot `{name}` of clone `{id}` not found")]
     SnapshotNotFound { id: String, name: String, known: Vec<String> },
     #[error("database error on {target}: {reason}")]
@@ -116,6 +118,7 @@ impl AsymError {
             ProviderUnavailable { .. } => "PROVIDER_UNAVAILABLE",
             BackendUnreachable { .. } => "BACKEND_UNREACHABLE",
             SnapshotNotFound { .. } => "SNAPSHOT_NOT_FOUND",
+            StorageExists { .. } => "STORAGE_EXISTS",
             LlmUnavailable => "LLM_UNAVAILABLE",
             DocsFetchFailed { .. } => "DOCS_FETCH_FAILED",
             Database { .. } => "DATABASE_ERROR",
@@ -162,6 +165,9 @@ impl AsymError {
             }
             BackendUnreachable { .. } => {
                 "start it (`redis-server --daemonize yes`) or unset ASYM_REDIS_URL / `redisUrl` to use the in-process store".into()
+            }
+            StorageExists { .. } => {
+                "another ASYM_HOME on this server uses the same clone id, or a destroy was cut short; pick another --name".into()
             }
             SnapshotNotFound { id, known, .. } => format!("snapshots of `{id}`: {} (`asym snapshots {id}`)", list(known)),
             LlmUnavailable => "set ASYM_LLM_URL to an OpenAI-compatible endpoint".into(),

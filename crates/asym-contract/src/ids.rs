@@ -27,6 +27,11 @@ fn validate(kind: &'static str, s: &str) -> Result<(), AsymError> {
     Ok(())
 }
 
+/// A snapshot name: the same alphabet as ids, so it can name files and databases.
+pub fn check_snapshot_name(s: &str) -> Result<(), AsymError> {
+    validate("snapshot name", s)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct CloneId(String);

@@ -22,8 +22,8 @@ pub use config::{Config, PortRange};
 pub use error::{AsymError, Result};
 pub use ids::{CloneId, EnvName};
 pub use manifest::{ModeSpec, ServiceSpec, TemplateManifest};
-pub use provider::{CatalogEntry, CloneProvider, LogRequest, ProviderContext};
+pub use provider::{BackendHealth, CatalogEntry, CloneProvider, LogRequest, ProviderContext};
 pub use record::{
     CloneInstance, CloneRecord, CloneState, CloneStatus, CloneTokens, EnvState, Environment, RegistryData, SeedResult, SeedSpec,
-    ServiceStatus,
+    ServiceStatus, SnapshotRecord,
 };

@@ -73,11 +73,27 @@ pub trait CloneProvider: Send + Sync {
     /// Returns the time the clone spent on it, in milliseconds.
     async fn reset(&self, record: &CloneRecord) -> Result<f64>;
 
-    async fn snapshot(&self, _record: &CloneRecord, _name: &str) -> Result<()> {
+    /// Whether the storage backends clones use are reachable (for `asym doctor`).
+    async fn backends(&self) -> Vec<BackendHealth>;
+
+    /// Copies the clone's database and keys to snapshot `name`; returns milliseconds.
+    async fn snapshot(&self, _record: &CloneRecord, _name: &str) -> Result<f64> {
         Err(AsymError::NotImplemented { what: format!("snapshots on the {} provider", self.name()) })
     }
 
-    async fn restore(&self, _record: &CloneRecord, _name: &str) -> Result<()> {
+    /// Brings the clone back to snapshot `name`, tokens re-applied; returns milliseconds.
+    async fn restore(&self, _record: &CloneRecord, _name: &str) -> Result<f64> {
         Err(AsymError::NotImplemented { what: format!("restore on the {} provider", self.name()) })
     }
+}
+
+/// One storage backend as `asym doctor` reports it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BackendHealth {
+    /// `database` or `key-value`.
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+    /// One line that fixes it, when it is not ok.
+    pub fix: Option<String>,
 }

@@ -95,9 +95,15 @@ pub struct CloneRecord {
     pub template: String,
     pub mode: String,
     pub provider: String,
-    /// SQLite path (embedded) or database name (shared PostgreSQL).
+    /// SQLite path (embedded) or `postgres://…/clone_<id>` (shared PostgreSQL).
     pub database: String,
     pub redis_prefix: String,
+    /// `memory` (in-process) or the shared Redis URL the clone's keys live on.
+    #[serde(default = "memory_kv")]
+    pub kv_url: String,
+    /// Named snapshots, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub snapshots: Vec<SnapshotRecord>,
     /// Host port per service of the clone's mode.
     pub ports: BTreeMap<String, u16>,
     pub state: CloneState,
@@ -114,6 +120,17 @@ pub struct CloneRecord {
     pub runtime: serde_json::Value,
     pub created_at: String,
     pub updated_at: String,
+}
+
+fn memory_kv() -> String {
+    "memory".into()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotRecord {
+    pub name: String,
+    pub created_at: String,
 }
 
 impl CloneRecord {

@@ -75,24 +75,9 @@ impl Engine {
             Some("widen `portRange` in config.json or destroy unused clones".into()),
         ));
 
-        checks.push(check(
-            "database",
-            self.config.database_url.is_none(),
-            match &self.config.database_url {
-                None => "embedded SQLite, one file per clone".into(),
-                Some(_) => "shared PostgreSQL is configured but this build runs the embedded backend only".into(),
-            },
-            Some("unset ASYM_DATABASE_URL / `databaseUrl` to use the embedded SQLite backend".into()),
-        ));
-        checks.push(check(
-            "key-value",
-            self.config.redis_url.is_none(),
-            match &self.config.redis_url {
-                None => "in-process store per clone".into(),
-                Some(_) => "shared Redis is configured but this build runs the in-process store only".into(),
-            },
-            Some("unset ASYM_REDIS_URL / `redisUrl` to use the in-process store".into()),
-        ));
+        for b in self.provider.backends().await {
+            checks.push(check(&b.name, b.ok, b.detail, b.fix));
+        }
 
         for rec in data.clones.values() {
             let status = self.provider.status(rec).await?;

@@ -200,6 +200,17 @@ impl Engine {
         self.each_member(name, |id| async move { self.reset(&id).await.map(Some) }).await
     }
 
+    /// Snapshot `snap` of every member (continue-all).
+    pub async fn env_snapshot(&self, name: &str, snap: &str) -> Result<EnvReport> {
+        asym_contract::ids::check_snapshot_name(snap)?;
+        self.each_member(name, |id| async move { self.snapshot(&id, snap).await.map(Some) }).await
+    }
+
+    /// Restores every member to its snapshot `snap` (continue-all).
+    pub async fn env_restore(&self, name: &str, snap: &str) -> Result<EnvReport> {
+        self.each_member(name, |id| async move { self.restore(&id, snap).await.map(Some) }).await
+    }
+
     /// Destroys every member; the environment goes with its last member.
     pub async fn env_destroy(&self, name: &str) -> Result<EnvReport> {
         self.each_member(name, |id| async move { self.destroy(&id).await.map(|_| None) }).await

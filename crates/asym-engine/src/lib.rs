@@ -17,6 +17,7 @@ pub mod doctor;
 pub mod env;
 mod lifecycle;
 pub mod ports;
+mod snapshot;
 mod spin;
 
 use std::path::{Path, PathBuf};

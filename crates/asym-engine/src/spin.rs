@@ -39,6 +39,17 @@ impl Engine {
     }
 
     pub async fn spin(&self, req: &SpinRequest, progress: &dyn Progress) -> Result<Spun> {
+        // A generated id can be taken on a shared server by another home: draw again.
+        let mut attempts = 0;
+        loop {
+            match self.spin_once(req, progress).await {
+                Err(AsymError::StorageExists { .. }) if req.name.is_none() && attempts < 5 => attempts += 1,
+                other => return other,
+            }
+        }
+    }
+
+    async fn spin_once(&self, req: &SpinRequest, progress: &dyn Progress) -> Result<Spun> {
         let started = Instant::now();
         self.validate_spin(req)?;
         let entry = self.catalog.get(&req.template)?.clone();
@@ -67,7 +78,9 @@ impl Engine {
             }
             Err(e) => {
                 progress.step(&format!("rolling back {id}"));
-                if let Err(cleanup) = self.provider.destroy(&rec).await {
+                // StorageExists means the storage belongs to someone else: leave it be.
+                let ours = !matches!(e, AsymError::StorageExists { .. });
+                if ours && let Err(cleanup) = self.provider.destroy(&rec).await {
                     tracing::warn!("rollback of {id} left something behind: {cleanup}");
                 }
                 let _ = self.registry.update(|d| {
@@ -109,6 +122,8 @@ impl Engine {
                 provider: provider.name().into(),
                 database: String::new(),
                 redis_prefix: manifest.redis.prefix_template.replace("{id}", id.as_str()),
+                kv_url: self.config.redis_url.clone().unwrap_or_else(|| "memory".into()),
+                snapshots: Vec::new(),
                 ports: services.iter().cloned().zip(ports).collect(),
                 state: CloneState::Creating,
                 seed: SeedSpec { fixtures: req.seed.iter().cloned().collect() },

@@ -75,6 +75,8 @@ fn from_admin_error(clone_id: &str, e: AdminError) -> AsymError {
         "NO_PROVISION_SURFACE" => AsymError::NoProvisionSurface { template: e.message },
         "NOT_IMPLEMENTED" => AsymError::NotImplemented { what: e.message },
         "SCHEMA_MISSING" => AsymError::SchemaMissing { id: clone_id.into(), what: e.message },
+        "SNAPSHOT_NOT_FOUND" => AsymError::SnapshotNotFound { id: clone_id.into(), name: e.message, known: vec![] },
+        "BACKEND_UNREACHABLE" => AsymError::BackendUnreachable { backend: "a shared backend".into(), reason: e.message },
         _ => AsymError::CloneUnreachable { id: clone_id.into(), route: e.code, reason: e.message },
     }
 }

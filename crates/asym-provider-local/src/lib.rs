@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use asym_contract::admin::{self, ProvisionRequest, ProvisionResponse, ResetRequest, ResetResponse, SeedRequest};
 use asym_contract::{
-    AsymError, CatalogEntry, CloneProvider, CloneRecord, CloneState, CloneStatus, CloneTokens, LogRequest, ProviderContext, Result,
-    SeedResult, ServiceSpec, ServiceStatus,
+    AsymError, BackendHealth, CatalogEntry, CloneProvider, CloneRecord, CloneState, CloneStatus, CloneTokens, LogRequest, ProviderContext,
+    Result, SeedResult, ServiceSpec, ServiceStatus,
 };
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
@@ -43,6 +43,9 @@ impl Runtime {
 
 pub struct LocalProvider {
     home: PathBuf,
+    /// Shared PostgreSQL server, when configured; clones get `clone_<id>` on it.
+    database_url: Option<String>,
+    redis_url: Option<String>,
     serve_exe: PathBuf,
     http: reqwest::Client,
     health_timeout: Duration,
@@ -52,7 +55,14 @@ impl LocalProvider {
     /// `serve_exe` is the binary that runs built-in services (`<exe> __serve`).
     pub fn new(ctx: &ProviderContext, serve_exe: PathBuf) -> Self {
         let ms = std::env::var("ASYM_HEALTH_TIMEOUT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(15_000);
-        LocalProvider { home: ctx.home.clone(), serve_exe, http: client::http(), health_timeout: Duration::from_millis(ms) }
+        LocalProvider {
+            home: ctx.home.clone(),
+            database_url: ctx.config.database_url.clone(),
+            redis_url: ctx.config.redis_url.clone(),
+            serve_exe,
+            http: client::http(),
+            health_timeout: Duration::from_millis(ms),
+        }
     }
 
     pub fn clone_dir(&self, id: &str) -> PathBuf {
@@ -85,13 +95,14 @@ impl LocalProvider {
             (admin::env::SERVICE.into(), spec.name.clone()),
             (admin::env::PORT.into(), port.to_string()),
             (admin::env::BIND.into(), if record.expose { "0.0.0.0".into() } else { "127.0.0.1".into() }),
-            (admin::env::DATABASE_URL.into(), format!("sqlite://{}", record.database)),
-            (admin::env::KV_URL.into(), "memory".into()),
+            (admin::env::DATABASE_URL.into(), database_url(record)),
+            (admin::env::KV_URL.into(), record.kv_url.clone()),
             (admin::env::KV_PREFIX.into(), record.redis_prefix.clone()),
             (admin::env::ADMIN_TOKEN.into(), record.admin_token.clone()),
             (admin::env::GOLDEN_DIR.into(), self.home.join("golden").display().to_string()),
             (admin::env::SEED.into(), record.seed.fixtures.join(",")),
             (admin::env::PUBLIC_URL.into(), public),
+            (admin::env::STATE_DIR.into(), self.clone_dir(record.id.as_str()).display().to_string()),
         ];
         for dep in &spec.depends_on {
             let base = template.manifest.service(dep).map(|s| s.base_path.as_str()).unwrap_or("/");
@@ -174,10 +185,28 @@ impl CloneProvider for LocalProvider {
     }
 
     fn database_for(&self, record: &CloneRecord) -> String {
-        self.clone_dir(record.id.as_str()).join("db.sqlite").display().to_string()
+        match self.database_url.as_deref().and_then(|u| url::Url::parse(u).ok()) {
+            Some(server) => {
+                asym_store::postgres::with_database(&server, &asym_store::postgres::clone_db_name(record.id.as_str())).to_string()
+            }
+            None => self.clone_dir(record.id.as_str()).join("db.sqlite").display().to_string(),
+        }
     }
 
-    async fn create(&self, record: &CloneRecord, _template: &CatalogEntry) -> Result<()> {
+    async fn create(&self, record: &CloneRecord, template: &CatalogEntry) -> Result<()> {
+        // On a shared server the id may already be taken by another home: refuse
+        // rather than adopt someone else's data.
+        if let asym_store::Target::Postgres { url, name } = asym_store::Target::parse(&database_url(record))? {
+            let mut admin = asym_store::postgres::admin(&url).await?;
+            if asym_store::postgres::exists(&mut admin, &name).await? {
+                return Err(AsymError::StorageExists { what: format!("database `{name}`") });
+            }
+            // Built-in services copy their golden image in; an external service is
+            // handed an empty database of its own to migrate as it likes.
+            if template.manifest.services.iter().any(|s| s.command.is_some()) {
+                asym_store::postgres::create_empty(&mut admin, &name).await?;
+            }
+        }
         let dir = self.clone_dir(record.id.as_str());
         std::fs::create_dir_all(dir.join("logs")).map_err(|e| AsymError::io(format!("creating {}", dir.display()), e))?;
         Ok(())
@@ -220,6 +249,10 @@ impl CloneProvider for LocalProvider {
 
     async fn destroy(&self, record: &CloneRecord) -> Result<()> {
         self.stop(record).await?;
+        // Shared backends first: if one is unreachable the folder (and the registry
+        // row) stay, so `asym destroy` can be run again once it is back.
+        asym_store::destroy::destroy_database(&database_url(record), record.id.as_str()).await?;
+        asym_store::destroy::destroy_keys(&record.kv_url, &record.redis_prefix).await?;
         let dir = self.clone_dir(record.id.as_str());
         match std::fs::remove_dir_all(&dir) {
             Ok(()) => Ok(()),
@@ -277,5 +310,68 @@ impl CloneProvider for LocalProvider {
         let req = ResetRequest { seed: record.seed.clone(), tokens: record.tokens.clone() };
         let resp: ResetResponse = self.admin(record, admin::RESET_PATH, &req).await?;
         Ok(resp.millis)
+    }
+
+    async fn backends(&self) -> Vec<BackendHealth> {
+        let database = match &self.database_url {
+            None => BackendHealth { name: "database".into(), ok: true, detail: "embedded SQLite, one file per clone".into(), fix: None },
+            Some(raw) => {
+                let probe = async {
+                    let url = url::Url::parse(raw).map_err(|e| e.to_string())?;
+                    asym_store::postgres::admin(&url).await.map_err(|e| e.to_string())?;
+                    Ok::<_, String>(asym_store::postgres::redact(&url))
+                };
+                match probe.await {
+                    Ok(at) => {
+                        BackendHealth { name: "database".into(), ok: true, detail: format!("shared PostgreSQL at {at} answers"), fix: None }
+                    }
+                    Err(e) => BackendHealth {
+                        name: "database".into(),
+                        ok: false,
+                        detail: e,
+                        fix: Some(
+                            "start PostgreSQL (`service postgresql start`), or unset ASYM_DATABASE_URL / `databaseUrl` for embedded SQLite"
+                                .into(),
+                        ),
+                    },
+                }
+            }
+        };
+        let kv = match &self.redis_url {
+            None => BackendHealth { name: "key-value".into(), ok: true, detail: "in-process store per clone".into(), fix: None },
+            Some(url) => match asym_store::redis_kv::RedisKv::connect(url, "asym-doctor:").await {
+                Ok(_) => BackendHealth { name: "key-value".into(), ok: true, detail: "shared Redis answers".into(), fix: None },
+                Err(e) => BackendHealth {
+                    name: "key-value".into(),
+                    ok: false,
+                    detail: e.to_string(),
+                    fix: Some(
+                        "start Redis (`redis-server --daemonize yes`), or unset ASYM_REDIS_URL / `redisUrl` for the in-process store"
+                            .into(),
+                    ),
+                },
+            },
+        };
+        vec![database, kv]
+    }
+
+    async fn snapshot(&self, record: &CloneRecord, name: &str) -> Result<f64> {
+        let resp: ResetResponse = self.admin(record, admin::SNAPSHOT_PATH, &admin::SnapshotRequest { name: name.into() }).await?;
+        Ok(resp.millis)
+    }
+
+    async fn restore(&self, record: &CloneRecord, name: &str) -> Result<f64> {
+        let req = admin::RestoreRequest { name: name.into(), tokens: record.tokens.clone() };
+        let resp: ResetResponse = self.admin(record, admin::RESTORE_PATH, &req).await?;
+        Ok(resp.millis)
+    }
+}
+
+/// The URL the clone's services open: its SQLite file, or its PostgreSQL database.
+fn database_url(record: &CloneRecord) -> String {
+    if record.database.starts_with("postgres://") || record.database.starts_with("postgresql://") {
+        record.database.clone()
+    } else {
+        format!("sqlite://{}", record.database)
     }
 }

@@ -20,6 +20,8 @@ fn record(id: &str, state: CloneState) -> CloneRecord {
         provider: "local".into(),
         database: format!("/tmp/asym/clones/{id}/clone.sqlite"),
         redis_prefix: format!("asym:{id}:"),
+        kv_url: "memory".into(),
+        snapshots: Vec::new(),
         ports: BTreeMap::from([("api".to_string(), 7401)]),
         state,
         seed: SeedSpec { fixtures: vec!["acme-corp".into()] },

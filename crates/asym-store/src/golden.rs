@@ -30,7 +30,8 @@ impl GoldenKey {
 
     /// The template database's name on PostgreSQL (`g_<template>_<hash>`).
     pub fn database_name(&self) -> String {
-        let t: String = self.template.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).take(24).collect();
+        let t: String =
+            self.template.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).take(24).collect();
         let all = hex::encode(&Sha256::digest(self.file_name().as_bytes())[..8]);
         format!("g_{t}_{all}")
     }

@@ -64,7 +64,9 @@ impl StoreHandle {
     pub async fn db(&self) -> StoreResult<Db> {
         let guard = self.pool.clone().read_owned().await;
         OwnedRwLockReadGuard::try_map(guard, |p| p.as_ref()).map(|g| Db(Arc::new(g))).map_err(|_| {
-            StoreError::Unavailable("the clone database is closed: a reset failed midway or the clone is stopping; run `asym reset` again".into())
+            StoreError::Unavailable(
+                "the clone database is closed: a reset failed midway or the clone is stopping; run `asym reset` again".into(),
+            )
         })
     }
 

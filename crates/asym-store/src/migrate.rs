@@ -33,7 +33,10 @@ pub async fn apply(pool: &Pool, migrations: &[Migration]) -> StoreResult<()> {
         }
         let mut tx = begin_write(pool).await?;
         sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO _asym_migrations (name, applied_at) VALUES ($1, CURRENT_TIMESTAMP)").bind(m.name).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO _asym_migrations (name, applied_at) VALUES ($1, CURRENT_TIMESTAMP)")
+            .bind(m.name)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
     }
     Ok(())

@@ -49,3 +49,30 @@ pub async fn begin_write(pool: &Pool) -> sqlx::Result<Transaction<'static, Any>>
 pub fn is_sqlite(pool: &Pool) -> bool {
     pool.connect_options().database_url.scheme().starts_with("sqlite")
 }
+
+/// A 0/1 integer column read as `bool`: the `Any` driver has no boolean that both
+/// dialects share. Row fields use `#[sqlx(try_from = "asym_store::Flag")]`; binds
+/// pass `flag as i64`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl From<Flag> for bool {
+    fn from(f: Flag) -> bool {
+        f.0
+    }
+}
+
+impl sqlx::Type<Any> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <i64 as sqlx::Type<Any>>::type_info()
+    }
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <i64 as sqlx::Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        Ok(Flag(<i64 as sqlx::Decode<'r, Any>>::decode(value)? != 0))
+    }
+}

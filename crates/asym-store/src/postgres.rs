@@ -40,7 +40,11 @@ pub fn snapshot_db_name(clone_id: &str, snapshot: &str) -> String {
 
 /// Keeps a name within PostgreSQL's 63 bytes, replacing the tail by a hash.
 fn fit(name: &str) -> String {
-    if name.len() <= MAX_NAME { name.to_string() } else { format!("{}_{}", &name[..50], &hex::encode(Sha256::digest(name.as_bytes()))[..12]) }
+    if name.len() <= MAX_NAME {
+        name.to_string()
+    } else {
+        format!("{}_{}", &name[..50], &hex::encode(Sha256::digest(name.as_bytes()))[..12])
+    }
 }
 
 fn short(s: &str, max: usize) -> String {
@@ -62,7 +66,9 @@ pub fn with_database(url: &Url, name: &str) -> Url {
 }
 
 pub async fn admin(url: &Url) -> StoreResult<PgConnection> {
-    PgConnection::connect(server_url(url).as_str()).await.map_err(|e| StoreError::Unreachable(format!("PostgreSQL at {}: {e}", redact(url))))
+    PgConnection::connect(server_url(url).as_str())
+        .await
+        .map_err(|e| StoreError::Unreachable(format!("PostgreSQL at {}: {e}", redact(url))))
 }
 
 /// The URL without its password, for messages.

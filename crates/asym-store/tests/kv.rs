@@ -11,7 +11,9 @@ use asym_store::{Kv, MemoryKv};
 use backends::{redis_url, unique};
 
 async fn redis(prefix: &str) -> RedisKv {
-    RedisKv::connect(&redis_url(), prefix).await.unwrap_or_else(|e| panic!("the Redis tests need a server: {e} (scripts/services.sh starts one)"))
+    RedisKv::connect(&redis_url(), prefix)
+        .await
+        .unwrap_or_else(|e| panic!("the Redis tests need a server: {e} (scripts/services.sh starts one)"))
 }
 
 async fn behaves_like_a_kv(kv: &dyn Kv) {

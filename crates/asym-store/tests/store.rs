@@ -14,7 +14,11 @@ const MIGRATIONS: &[Migration] =
     &[Migration { name: "0001_items", sql: "CREATE TABLE items (id BIGINT PRIMARY KEY, name TEXT NOT NULL);" }];
 
 fn key(template: &str, fixtures: &[&str]) -> GoldenKey {
-    GoldenKey { template: template.into(), migrations_hash: migrate::hash(MIGRATIONS), fixtures: fixtures.iter().map(|s| s.to_string()).collect() }
+    GoldenKey {
+        template: template.into(),
+        migrations_hash: migrate::hash(MIGRATIONS),
+        fixtures: fixtures.iter().map(|s| s.to_string()).collect(),
+    }
 }
 
 async fn build(b: &Backend, golden: &GoldenStore, key: &GoldenKey, builds: Arc<AtomicUsize>) -> Image {

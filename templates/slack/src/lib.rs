@@ -25,10 +25,10 @@ use std::sync::{Arc, LazyLock};
 use asym_clone_kit::{CloneCtx, Fixture, Template};
 use asym_contract::admin::ProvisionRequest;
 use asym_contract::{AsymError, CloneTokens, TemplateManifest};
+use asym_store::Pool;
 use asym_store::{Db, Migration, StoreResult};
 use async_trait::async_trait;
 use axum::Router;
-use sqlx::SqlitePool;
 
 pub const MANIFEST_JSON: &str = include_str!("../clone.manifest.json");
 
@@ -65,7 +65,7 @@ impl Template for SlackTemplate {
         service == "api"
     }
 
-    async fn seed(&self, pool: &SqlitePool, fixture: &Fixture) -> StoreResult<BTreeMap<String, u64>> {
+    async fn seed(&self, pool: &Pool, fixture: &Fixture) -> StoreResult<BTreeMap<String, u64>> {
         model::seed::apply(pool, fixture).await
     }
 

@@ -65,6 +65,16 @@ pub async fn run(engine: &Engine, p: &Printer, command: EnvCommand) -> Result<Ex
             let report = engine.env_destroy(&name).await?;
             render_report(p, &report, "destroyed")
         }
+        EnvCommand::Snapshot { name, snapshot } => {
+            let report = engine.env_snapshot(&name, &snapshot).await?;
+            render_report(p, &report, &format!("snapshot `{snapshot}` taken"))
+        }
+        EnvCommand::Restore { name, snapshot } => {
+            let spinner = p.spinner(&format!("restoring {name} to {snapshot}"));
+            let report = engine.env_restore(&name, &snapshot).await?;
+            drop(spinner);
+            render_report(p, &report, &format!("restored to `{snapshot}`"))
+        }
         EnvCommand::Schema => schema(p),
     }
 }

@@ -6,6 +6,7 @@ mod lifecycle;
 mod logs;
 mod seed;
 pub mod serve;
+mod snapshot;
 mod spin;
 mod status;
 mod tokens;
@@ -39,6 +40,9 @@ pub async fn run(command: Command, p: &Printer) -> Result<Exit> {
                 Command::Stop(a) => lifecycle::stop(&engine, p, &a.id).await,
                 Command::Reset(a) => lifecycle::reset(&engine, p, &a.id).await,
                 Command::Destroy(a) => lifecycle::destroy(&engine, p, &a.id).await,
+                Command::Snapshot(a) => snapshot::take(&engine, p, &a.id, &a.name).await,
+                Command::Restore(a) => snapshot::restore(&engine, p, &a.id, &a.name).await,
+                Command::Snapshots(a) => snapshot::list(&engine, p, &a.id),
                 Command::Logs(a) => logs::run(&engine, p, a).await,
                 Command::Seed(a) => seed::run(&engine, p, a).await,
                 Command::Tokens(a) => tokens::run(&engine, p, a).await,

@@ -40,14 +40,14 @@ impl Home {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(assert_cmd::cargo::cargo_bin!("asym"));
-        c.args(args)
-            .env("ASYM_HOME", self.path())
-            .env_remove("ASYM_DATABASE_URL")
-            .env_remove("ASYM_REDIS_URL")
-            .env_remove("ASYM_TEMPLATES_DIR")
-            .env("NO_COLOR", "1")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
+        c.args(args).env("ASYM_HOME", self.path());
+        // The suite runs twice in CI: on the embedded default, and with
+        // ASYM_TEST_SHARED=1 on the shared PostgreSQL and Redis.
+        match shared_backends() {
+            Some((db, kv)) => c.env("ASYM_DATABASE_URL", db).env("ASYM_REDIS_URL", kv),
+            None => c.env_remove("ASYM_DATABASE_URL").env_remove("ASYM_REDIS_URL"),
+        };
+        c.env_remove("ASYM_TEMPLATES_DIR").env("NO_COLOR", "1").stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
         c
     }
 
@@ -114,6 +114,16 @@ impl Home {
     }
 }
 
+/// The shared backends under test, when the suite runs in shared mode.
+pub fn shared_backends() -> Option<(String, String)> {
+    if std::env::var("ASYM_TEST_SHARED").ok().as_deref() != Some("1") {
+        return None;
+    }
+    let db = std::env::var("ASYM_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let kv = std::env::var("ASYM_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
+    Some((db, kv))
+}
+
 fn pids(clone: &Value) -> Vec<i32> {
     clone["runtime"]["services"]
         .as_object()
@@ -124,6 +134,15 @@ fn pids(clone: &Value) -> Vec<i32> {
 impl Drop for Home {
     /// Clones outlive the CLI by design; a test must not leave them running.
     fn drop(&mut self) {
+        // On shared backends a clone leaves a database and keys behind: destroy what
+        // the test did not, then make sure nothing keeps running.
+        if shared_backends().is_some()
+            && let Some(clones) = self.registry()["clones"].as_object()
+        {
+            for id in clones.keys() {
+                let _ = self.run(&["destroy", id]);
+            }
+        }
         if let Some(clones) = self.registry()["clones"].as_object() {
             for c in clones.values() {
                 for pid in pids(c) {

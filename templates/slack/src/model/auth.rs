@@ -1,7 +1,7 @@
 //! Token authentication and scope checks.
 
 use asym_clone_kit::secrets::hash_token;
-use sqlx::SqlitePool;
+use asym_store::Pool;
 
 use crate::errors::{SlackError, SlackResult};
 use crate::store::workspace;
@@ -38,7 +38,7 @@ impl Principal {
     }
 }
 
-pub async fn authenticate(db: &SqlitePool, token: Option<&str>) -> SlackResult<Principal> {
+pub async fn authenticate(db: &Pool, token: Option<&str>) -> SlackResult<Principal> {
     let token = token.filter(|t| !t.is_empty()).ok_or(SlackError::NotAuthed)?;
     let row = workspace::token(db, &hash_token(token)).await?.ok_or(SlackError::InvalidAuth)?;
     Ok(Principal {

@@ -1,7 +1,7 @@
 //! Posting messages: membership, archive and size rules, unique increasing `ts`.
 
+use asym_store::Pool;
 use serde_json::{Value, json};
-use sqlx::SqlitePool;
 
 use crate::errors::{SlackError, SlackResult};
 use crate::model::auth::{Principal, TokenKind};
@@ -15,7 +15,7 @@ const MAX_TEXT: usize = 40_000;
 const MAX_ATTACHMENTS: usize = 100;
 const MAX_BLOCKS: usize = 50;
 
-pub async fn post_message(db: &SqlitePool, who: &Principal, args: &Args) -> SlackResult<Value> {
+pub async fn post_message(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Value> {
     who.require_any(&["chat:write", "chat:write:bot", "chat:write:user"])?;
     let channel_arg = args.str("channel").ok_or(SlackError::ChannelNotFound)?;
     let (c, member) = conversations::visible(db, who, &channel_arg).await?;
@@ -84,7 +84,7 @@ pub async fn post_message(db: &SqlitePool, who: &Principal, args: &Args) -> Slac
         parent_user_id,
         ..Default::default()
     };
-    let mut tx = asym_store::sqlite::begin_write(db).await?;
+    let mut tx = asym_store::begin_write(db).await?;
     let mut ts = wire::now_ts();
     if let Some(last) = messages::latest_ts(&mut *tx, &c.id).await?
         && last >= ts

@@ -1,8 +1,8 @@
 //! Listing and reading conversations, with Slack's visibility rule: private
 //! channels, DMs and group DMs exist only for their members.
 
+use asym_store::Pool;
 use serde_json::{Value, json};
-use sqlx::SqlitePool;
 
 use crate::errors::{SlackError, SlackResult};
 use crate::model::auth::Principal;
@@ -38,7 +38,7 @@ pub fn history_scope(c: &ChannelRow) -> &'static str {
 
 /// The channel if `who` may see it; otherwise `channel_not_found`, as Slack hides
 /// private conversations from non-members.
-pub async fn visible(db: &SqlitePool, who: &Principal, id: &str) -> SlackResult<(ChannelRow, bool)> {
+pub async fn visible(db: &Pool, who: &Principal, id: &str) -> SlackResult<(ChannelRow, bool)> {
     let c = channels::get(db, id).await?.filter(|c| c.team_id == who.team_id).ok_or(SlackError::ChannelNotFound)?;
     let member = channels::is_member(db, &c.id, &who.user_id).await?;
     if (c.is_private || c.is_im || c.is_mpim) && !member {
@@ -47,7 +47,7 @@ pub async fn visible(db: &SqlitePool, who: &Principal, id: &str) -> SlackResult<
     Ok((c, member))
 }
 
-pub async fn list(db: &SqlitePool, who: &Principal, args: &Args) -> SlackResult<Value> {
+pub async fn list(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Value> {
     let types = args.list("types");
     let mut kinds = ChannelKinds::default();
     let mut scopes = Vec::new();
@@ -82,7 +82,7 @@ pub async fn list(db: &SqlitePool, who: &Principal, args: &Args) -> SlackResult<
     Ok(json!({ "channels": out, "response_metadata": { "next_cursor": next } }))
 }
 
-pub async fn info(db: &SqlitePool, who: &Principal, args: &Args) -> SlackResult<Value> {
+pub async fn info(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Value> {
     let id = args.str("channel").ok_or(SlackError::ChannelNotFound)?;
     let (c, member) = visible(db, who, &id).await?;
     who.require_any(&[read_scope(&c)])?;
@@ -94,7 +94,7 @@ pub async fn info(db: &SqlitePool, who: &Principal, args: &Args) -> SlackResult<
     Ok(json!({ "channel": v }))
 }
 
-pub async fn history(db: &SqlitePool, who: &Principal, args: &Args) -> SlackResult<Value> {
+pub async fn history(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Value> {
     let id = args.str("channel").ok_or(SlackError::ChannelNotFound)?;
     let (c, member) = visible(db, who, &id).await?;
     who.require_any(&[history_scope(&c)])?;

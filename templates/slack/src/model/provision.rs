@@ -6,7 +6,7 @@
 use asym_clone_kit::secrets::{ALNUM, DIGITS, HEX, hash_token, random_string};
 use asym_contract::admin::ProvisionRequest;
 use asym_contract::{AsymError, CloneTokens};
-use sqlx::SqlitePool;
+use asym_store::Pool;
 
 use crate::ids;
 use crate::model::auth::{DEFAULT_BOT_SCOPES, DEFAULT_USER_SCOPES};
@@ -16,9 +16,9 @@ use crate::wire::now_secs;
 
 pub const APP_NAME: &str = "asymmetric";
 
-pub async fn provision(clone_id: &str, db: &SqlitePool, req: ProvisionRequest) -> Result<CloneTokens, AsymError> {
+pub async fn provision(clone_id: &str, db: &Pool, req: ProvisionRequest) -> Result<CloneTokens, AsymError> {
     let io = |e: sqlx::Error| AsymError::Database { target: "slack provision".into(), reason: e.to_string() };
-    let mut tx = asym_store::sqlite::begin_write(db).await.map_err(io)?;
+    let mut tx = asym_store::begin_write(db).await.map_err(io)?;
     let now = now_secs();
     let team = match workspace::first_team(&mut *tx).await.map_err(io)? {
         Some(t) => t,
@@ -57,6 +57,11 @@ pub async fn provision(clone_id: &str, db: &SqlitePool, req: ProvisionRequest) -
         for t in old.0.values() {
             workspace::delete_token(&mut *tx, &hash_token(t)).await.map_err(io)?;
         }
+    }
+    // Re-applied tokens (after a reset or a restore) are the app's only ones: a
+    // snapshot taken before a rotation must not bring the revoked pair back.
+    if req.tokens.is_some() {
+        workspace::delete_app_tokens(&mut *tx, &app_id).await.map_err(io)?;
     }
     let given = req.tokens.unwrap_or_default();
     let bot = given

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use asym_clone_kit::Fixture;
 use asym_clone_kit::secrets::hash_token;
+use asym_store::Pool;
 use asym_store::{StoreError, StoreResult};
 use serde::Deserialize;
-use sqlx::SqlitePool;
 
 use crate::store::channels::{self, ChannelRow};
 use crate::store::messages::{self, MessageRow};
@@ -92,7 +92,7 @@ pub fn password_hash(user_id: &str, password: &str) -> String {
     hash_token(&format!("{user_id}:{password}"))
 }
 
-pub async fn apply(pool: &SqlitePool, fixture: &Fixture) -> StoreResult<BTreeMap<String, u64>> {
+pub async fn apply(pool: &Pool, fixture: &Fixture) -> StoreResult<BTreeMap<String, u64>> {
     let bad = |reason: String| StoreError::Seed { fixture: fixture.name.into(), reason };
     let pack: Pack = serde_json::from_str(fixture.text).map_err(|e| bad(e.to_string()))?;
     let users: BTreeSet<&str> = pack.users.iter().map(|u| u.id.as_str()).collect();
@@ -116,7 +116,7 @@ pub async fn apply(pool: &SqlitePool, fixture: &Fixture) -> StoreResult<BTreeMap
         }
     }
 
-    let mut tx = asym_store::sqlite::begin_write(pool).await?;
+    let mut tx = asym_store::begin_write(pool).await?;
     let t = &pack.team;
     workspace::insert_team(&mut *tx, &TeamRow { id: t.id.clone(), name: t.name.clone(), domain: t.domain.clone(), created: t.created })
         .await?;

@@ -1,7 +1,7 @@
 //! Reading the workspace's people.
 
+use asym_store::Pool;
 use serde_json::{Value, json};
-use sqlx::SqlitePool;
 
 use crate::errors::{SlackError, SlackResult};
 use crate::model::auth::Principal;
@@ -9,7 +9,7 @@ use crate::objects;
 use crate::store::workspace;
 use crate::wire::{self, Args};
 
-pub async fn list(db: &SqlitePool, who: &Principal, args: &Args) -> SlackResult<Value> {
+pub async fn list(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Value> {
     who.require_any(&["users:read"])?;
     let limit = wire::limit(args, 0, 1000)?;
     let limit = if limit == 0 { 1000 } else { limit };
@@ -30,7 +30,7 @@ pub async fn list(db: &SqlitePool, who: &Principal, args: &Args) -> SlackResult<
     }))
 }
 
-pub async fn info(db: &SqlitePool, who: &Principal, args: &Args) -> SlackResult<Value> {
+pub async fn info(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Value> {
     who.require_any(&["users:read"])?;
     let id = args.str("user").ok_or(SlackError::UserNotFound)?;
     let u = workspace::user(db, &id).await?.filter(|u| u.team_id == who.team_id).ok_or(SlackError::UserNotFound)?;

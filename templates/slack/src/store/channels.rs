@@ -1,17 +1,23 @@
 //! Channels (public, private, DMs, group DMs) and their members.
 
 use const_format::concatcp;
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::FromRow;
+use sqlx::any::AnyExecutor;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ChannelRow {
     pub id: String,
     pub team_id: String,
     pub name: Option<String>,
+    #[sqlx(try_from = "asym_store::Flag")]
     pub is_private: bool,
+    #[sqlx(try_from = "asym_store::Flag")]
     pub is_im: bool,
+    #[sqlx(try_from = "asym_store::Flag")]
     pub is_mpim: bool,
+    #[sqlx(try_from = "asym_store::Flag")]
     pub is_general: bool,
+    #[sqlx(try_from = "asym_store::Flag")]
     pub is_archived: bool,
     pub creator: String,
     pub topic: String,
@@ -30,7 +36,7 @@ const COLS: &str = "c.id, c.team_id, c.name, c.is_private, c.is_im, c.is_mpim, c
     c.topic, c.topic_creator, c.topic_last_set, c.purpose, c.purpose_creator, c.purpose_last_set, c.created, c.updated, \
     (SELECT COUNT(*) FROM channel_members m WHERE m.channel_id = c.id) AS num_members";
 
-pub async fn insert(db: impl SqliteExecutor<'_>, c: &ChannelRow) -> sqlx::Result<()> {
+pub async fn insert(db: impl AnyExecutor<'_>, c: &ChannelRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO channels (id, team_id, name, is_private, is_im, is_mpim, is_general, is_archived, creator, topic, \
          topic_creator, topic_last_set, purpose, purpose_creator, purpose_last_set, created, updated) \
@@ -39,11 +45,11 @@ pub async fn insert(db: impl SqliteExecutor<'_>, c: &ChannelRow) -> sqlx::Result
     .bind(&c.id)
     .bind(&c.team_id)
     .bind(&c.name)
-    .bind(c.is_private)
-    .bind(c.is_im)
-    .bind(c.is_mpim)
-    .bind(c.is_general)
-    .bind(c.is_archived)
+    .bind(c.is_private as i64)
+    .bind(c.is_im as i64)
+    .bind(c.is_mpim as i64)
+    .bind(c.is_general as i64)
+    .bind(c.is_archived as i64)
     .bind(&c.creator)
     .bind(&c.topic)
     .bind(&c.topic_creator)
@@ -58,14 +64,14 @@ pub async fn insert(db: impl SqliteExecutor<'_>, c: &ChannelRow) -> sqlx::Result
     Ok(())
 }
 
-pub async fn get(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<Option<ChannelRow>> {
+pub async fn get(db: impl AnyExecutor<'_>, id: &str) -> sqlx::Result<Option<ChannelRow>> {
     sqlx::query_as(concatcp!("SELECT ", COLS, " FROM channels c WHERE c.id = $1")).bind(id).fetch_optional(db).await
 }
 
 /// Channels of a team after the cursor `after` (by id), at most `limit`, of the
 /// requested kinds, that `viewer` may see (public ones, and non-public ones it is in).
 pub async fn page(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     team_id: &str,
     viewer: &str,
     kinds: &ChannelKinds,
@@ -77,9 +83,9 @@ pub async fn page(
         "SELECT ",
         COLS,
         " FROM channels c WHERE c.team_id = $1 AND c.id > $2 \
-         AND ( ($3 AND c.is_private = 0 AND c.is_im = 0 AND c.is_mpim = 0) \
-            OR ($4 AND c.is_private = 1 AND c.is_im = 0 AND c.is_mpim = 0) \
-            OR ($5 AND c.is_im = 1) OR ($6 AND c.is_mpim = 1) ) \
+         AND ( ($3 = 1 AND c.is_private = 0 AND c.is_im = 0 AND c.is_mpim = 0) \
+            OR ($4 = 1 AND c.is_private = 1 AND c.is_im = 0 AND c.is_mpim = 0) \
+            OR ($5 = 1 AND c.is_im = 1) OR ($6 = 1 AND c.is_mpim = 1) ) \
          AND (c.is_private = 0 AND c.is_im = 0 AND c.is_mpim = 0 \
               OR EXISTS (SELECT 1 FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = $7)) \
          AND ($8 = 0 OR c.is_archived = 0) \
@@ -87,12 +93,12 @@ pub async fn page(
     ))
     .bind(team_id)
     .bind(after)
-    .bind(kinds.public)
-    .bind(kinds.private)
-    .bind(kinds.im)
-    .bind(kinds.mpim)
+    .bind(kinds.public as i64)
+    .bind(kinds.private as i64)
+    .bind(kinds.im as i64)
+    .bind(kinds.mpim as i64)
     .bind(viewer)
-    .bind(exclude_archived)
+    .bind(exclude_archived as i64)
     .bind(limit)
     .fetch_all(db)
     .await
@@ -106,7 +112,7 @@ pub struct ChannelKinds {
     pub mpim: bool,
 }
 
-pub async fn add_member(db: impl SqliteExecutor<'_>, channel: &str, user: &str, joined: i64) -> sqlx::Result<bool> {
+pub async fn add_member(db: impl AnyExecutor<'_>, channel: &str, user: &str, joined: i64) -> sqlx::Result<bool> {
     let r = sqlx::query("INSERT INTO channel_members (channel_id, user_id, joined) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
         .bind(channel)
         .bind(user)
@@ -118,7 +124,7 @@ pub async fn add_member(db: impl SqliteExecutor<'_>, channel: &str, user: &str, 
 
 /// Adds `user` to every open public channel of `team`, as an admin inviting an
 /// installed app everywhere would.
-pub async fn join_public_channels(db: impl SqliteExecutor<'_>, team: &str, user: &str, joined: i64) -> sqlx::Result<u64> {
+pub async fn join_public_channels(db: impl AnyExecutor<'_>, team: &str, user: &str, joined: i64) -> sqlx::Result<u64> {
     let r = sqlx::query(
         "INSERT INTO channel_members (channel_id, user_id, joined) \
          SELECT id, $2, $3 FROM channels WHERE team_id = $1 AND is_private = 0 AND is_im = 0 AND is_mpim = 0 AND is_archived = 0 \
@@ -132,7 +138,7 @@ pub async fn join_public_channels(db: impl SqliteExecutor<'_>, team: &str, user:
     Ok(r.rows_affected())
 }
 
-pub async fn is_member(db: impl SqliteExecutor<'_>, channel: &str, user: &str) -> sqlx::Result<bool> {
+pub async fn is_member(db: impl AnyExecutor<'_>, channel: &str, user: &str) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM channel_members WHERE channel_id = $1 AND user_id = $2")
         .bind(channel)
         .bind(user)
@@ -142,7 +148,7 @@ pub async fn is_member(db: impl SqliteExecutor<'_>, channel: &str, user: &str) -
 }
 
 /// The other member of a DM, for `conversations.info` (`user` field).
-pub async fn im_peer(db: impl SqliteExecutor<'_>, channel: &str, viewer: &str) -> sqlx::Result<Option<String>> {
+pub async fn im_peer(db: impl AnyExecutor<'_>, channel: &str, viewer: &str) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT user_id FROM channel_members WHERE channel_id = $1 AND user_id <> $2 ORDER BY user_id LIMIT 1")
         .bind(channel)
         .bind(viewer)

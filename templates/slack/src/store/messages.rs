@@ -1,7 +1,8 @@
 //! Messages, keyed by (channel, ts).
 
 use const_format::concatcp;
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::FromRow;
+use sqlx::any::AnyExecutor;
 
 #[derive(Debug, Clone, Default, FromRow)]
 pub struct MessageRow {
@@ -40,7 +41,7 @@ const READ: &str = concatcp!(
 );
 
 /// Inserts `m`; false when its ts is taken (the caller picks the next one).
-pub async fn insert(db: impl SqliteExecutor<'_>, m: &MessageRow) -> sqlx::Result<bool> {
+pub async fn insert(db: impl AnyExecutor<'_>, m: &MessageRow) -> sqlx::Result<bool> {
     let r = sqlx::query(concatcp!(
         "INSERT INTO messages (",
         COLS,
@@ -69,11 +70,11 @@ pub async fn insert(db: impl SqliteExecutor<'_>, m: &MessageRow) -> sqlx::Result
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn latest_ts(db: impl SqliteExecutor<'_>, channel: &str) -> sqlx::Result<Option<String>> {
+pub async fn latest_ts(db: impl AnyExecutor<'_>, channel: &str) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT MAX(ts) FROM messages WHERE channel_id = $1").bind(channel).fetch_one(db).await
 }
 
-pub async fn get(db: impl SqliteExecutor<'_>, channel: &str, ts: &str) -> sqlx::Result<Option<MessageRow>> {
+pub async fn get(db: impl AnyExecutor<'_>, channel: &str, ts: &str) -> sqlx::Result<Option<MessageRow>> {
     sqlx::query_as(concatcp!("SELECT ", READ, " FROM messages WHERE channel_id = $1 AND ts = $2"))
         .bind(channel)
         .bind(ts)
@@ -82,7 +83,7 @@ pub async fn get(db: impl SqliteExecutor<'_>, channel: &str, ts: &str) -> sqlx::
 }
 
 /// Counts a new reply on its parent.
-pub async fn note_reply(db: impl SqliteExecutor<'_>, channel: &str, parent_ts: &str, reply_ts: &str) -> sqlx::Result<()> {
+pub async fn note_reply(db: impl AnyExecutor<'_>, channel: &str, parent_ts: &str, reply_ts: &str) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE messages SET reply_count = reply_count + 1, latest_reply = $3, thread_ts = COALESCE(thread_ts, ts) \
          WHERE channel_id = $1 AND ts = $2",
@@ -96,7 +97,7 @@ pub async fn note_reply(db: impl SqliteExecutor<'_>, channel: &str, parent_ts: &
 }
 
 /// The users who replied in a thread, in order of first reply.
-pub async fn reply_users(db: impl SqliteExecutor<'_>, channel: &str, thread_ts: &str) -> sqlx::Result<Vec<String>> {
+pub async fn reply_users(db: impl AnyExecutor<'_>, channel: &str, thread_ts: &str) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(
         "SELECT user_id FROM messages WHERE channel_id = $1 AND thread_ts = $2 AND ts <> $2 AND user_id IS NOT NULL \
          GROUP BY user_id ORDER BY MIN(ts)",
@@ -110,7 +111,7 @@ pub async fn reply_users(db: impl SqliteExecutor<'_>, channel: &str, thread_ts: 
 /// Channel history, newest first: top-level messages and thread parents (replies
 /// stay in their thread unless broadcast), strictly inside (`oldest`, `latest`).
 pub async fn history(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     channel: &str,
     oldest: &str,
     latest: &str,

@@ -1,7 +1,8 @@
 //! Teams, users, apps and tokens.
 
 use const_format::concatcp;
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::FromRow;
+use sqlx::any::AnyExecutor;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct TeamRow {
@@ -21,11 +22,16 @@ pub struct UserRow {
     pub email: Option<String>,
     pub title: String,
     pub tz: String,
+    #[sqlx(try_from = "asym_store::Flag")]
     pub is_admin: bool,
+    #[sqlx(try_from = "asym_store::Flag")]
     pub is_owner: bool,
+    #[sqlx(try_from = "asym_store::Flag")]
     pub is_primary_owner: bool,
+    #[sqlx(try_from = "asym_store::Flag")]
     pub is_bot: bool,
     pub bot_id: Option<String>,
+    #[sqlx(try_from = "asym_store::Flag")]
     pub deleted: bool,
     pub presence: String,
     pub updated: i64,
@@ -43,7 +49,7 @@ pub struct TokenRow {
 
 const USER_COLS: &str = "id, team_id, name, real_name, display_name, email, title, tz, is_admin, is_owner, is_primary_owner, is_bot, bot_id, deleted, presence, updated";
 
-pub async fn insert_team(db: impl SqliteExecutor<'_>, t: &TeamRow) -> sqlx::Result<()> {
+pub async fn insert_team(db: impl AnyExecutor<'_>, t: &TeamRow) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO teams (id, name, domain, created) VALUES ($1, $2, $3, $4)")
         .bind(&t.id)
         .bind(&t.name)
@@ -54,15 +60,15 @@ pub async fn insert_team(db: impl SqliteExecutor<'_>, t: &TeamRow) -> sqlx::Resu
     Ok(())
 }
 
-pub async fn first_team(db: impl SqliteExecutor<'_>) -> sqlx::Result<Option<TeamRow>> {
+pub async fn first_team(db: impl AnyExecutor<'_>) -> sqlx::Result<Option<TeamRow>> {
     sqlx::query_as("SELECT id, name, domain, created FROM teams ORDER BY created, id LIMIT 1").fetch_optional(db).await
 }
 
-pub async fn team(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<Option<TeamRow>> {
+pub async fn team(db: impl AnyExecutor<'_>, id: &str) -> sqlx::Result<Option<TeamRow>> {
     sqlx::query_as("SELECT id, name, domain, created FROM teams WHERE id = $1").bind(id).fetch_optional(db).await
 }
 
-pub async fn insert_user(db: impl SqliteExecutor<'_>, u: &UserRow, password_hash: Option<&str>) -> sqlx::Result<()> {
+pub async fn insert_user(db: impl AnyExecutor<'_>, u: &UserRow, password_hash: Option<&str>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO users (id, team_id, name, real_name, display_name, email, title, tz, is_admin, is_owner, \
          is_primary_owner, is_bot, bot_id, deleted, presence, updated, password_hash) \
@@ -76,12 +82,12 @@ pub async fn insert_user(db: impl SqliteExecutor<'_>, u: &UserRow, password_hash
     .bind(&u.email)
     .bind(&u.title)
     .bind(&u.tz)
-    .bind(u.is_admin)
-    .bind(u.is_owner)
-    .bind(u.is_primary_owner)
-    .bind(u.is_bot)
+    .bind(u.is_admin as i64)
+    .bind(u.is_owner as i64)
+    .bind(u.is_primary_owner as i64)
+    .bind(u.is_bot as i64)
     .bind(&u.bot_id)
-    .bind(u.deleted)
+    .bind(u.deleted as i64)
     .bind(&u.presence)
     .bind(u.updated)
     .bind(password_hash)
@@ -90,11 +96,11 @@ pub async fn insert_user(db: impl SqliteExecutor<'_>, u: &UserRow, password_hash
     Ok(())
 }
 
-pub async fn user(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<Option<UserRow>> {
+pub async fn user(db: impl AnyExecutor<'_>, id: &str) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as(concatcp!("SELECT ", USER_COLS, " FROM users WHERE id = $1")).bind(id).fetch_optional(db).await
 }
 
-pub async fn primary_owner(db: impl SqliteExecutor<'_>, team_id: &str) -> sqlx::Result<Option<UserRow>> {
+pub async fn primary_owner(db: impl AnyExecutor<'_>, team_id: &str) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as(concatcp!(
         "SELECT ",
         USER_COLS,
@@ -107,7 +113,7 @@ pub async fn primary_owner(db: impl SqliteExecutor<'_>, team_id: &str) -> sqlx::
 }
 
 /// Users ordered by id, after `after` (a cursor), at most `limit`.
-pub async fn users_page(db: impl SqliteExecutor<'_>, team_id: &str, after: &str, limit: i64) -> sqlx::Result<Vec<UserRow>> {
+pub async fn users_page(db: impl AnyExecutor<'_>, team_id: &str, after: &str, limit: i64) -> sqlx::Result<Vec<UserRow>> {
     sqlx::query_as(concatcp!("SELECT ", USER_COLS, " FROM users WHERE team_id = $1 AND id > $2 ORDER BY id LIMIT $3"))
         .bind(team_id)
         .bind(after)
@@ -117,7 +123,7 @@ pub async fn users_page(db: impl SqliteExecutor<'_>, team_id: &str, after: &str,
 }
 
 pub async fn insert_app(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     id: &str,
     team_id: &str,
     name: &str,
@@ -150,7 +156,7 @@ pub struct NewToken<'a> {
     pub created: i64,
 }
 
-pub async fn insert_token(db: impl SqliteExecutor<'_>, t: NewToken<'_>) -> sqlx::Result<()> {
+pub async fn insert_token(db: impl AnyExecutor<'_>, t: NewToken<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO tokens (hash, kind, team_id, user_id, app_id, scopes, created) VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT(hash) DO NOTHING",
@@ -167,12 +173,17 @@ pub async fn insert_token(db: impl SqliteExecutor<'_>, t: NewToken<'_>) -> sqlx:
     Ok(())
 }
 
-pub async fn delete_token(db: impl SqliteExecutor<'_>, hash: &str) -> sqlx::Result<()> {
+/// Revokes every token of one app (before its credentials are re-applied).
+pub async fn delete_app_tokens(db: impl AnyExecutor<'_>, app_id: &str) -> sqlx::Result<u64> {
+    Ok(sqlx::query("DELETE FROM tokens WHERE app_id = $1").bind(app_id).execute(db).await?.rows_affected())
+}
+
+pub async fn delete_token(db: impl AnyExecutor<'_>, hash: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM tokens WHERE hash = $1").bind(hash).execute(db).await?;
     Ok(())
 }
 
-pub async fn token(db: impl SqliteExecutor<'_>, hash: &str) -> sqlx::Result<Option<TokenRow>> {
+pub async fn token(db: impl AnyExecutor<'_>, hash: &str) -> sqlx::Result<Option<TokenRow>> {
     sqlx::query_as(
         "SELECT t.kind, t.team_id, t.user_id, t.app_id, t.scopes, a.bot_id \
          FROM tokens t LEFT JOIN apps a ON a.id = t.app_id WHERE t.hash = $1",
