@@ -35,6 +35,17 @@ pub struct Opts {
     /// First port of the range the benchmark may use.
     #[arg(long, default_value_t = 5000)]
     pub port_start: u16,
+    /// Run on the shared backends (ASYM_TEST_DATABASE_URL / ASYM_TEST_REDIS_URL,
+    /// default the local PostgreSQL and Redis) instead of the embedded default.
+    #[arg(long)]
+    pub shared: bool,
+    /// Row counts for the reset/restore-vs-size figure (messages written straight
+    /// into the clone's database), comma-separated; empty to skip.
+    #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
+    pub rows: Vec<u64>,
+    /// Snapshots and restores to time.
+    #[arg(long, default_value_t = 10)]
+    pub snapshots: usize,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,

@@ -26,8 +26,25 @@ pub struct Report {
     pub reset_engine_ms: Summary,
     /// Resident memory of one idle seeded clone (MiB), over every clone of the density run.
     pub idle_rss_mib: Summary,
+    pub snapshot_ms: Summary,
+    pub restore_ms: Summary,
+    pub by_rows: Vec<RowsFigure>,
+    pub backend: String,
     pub density: Density,
     pub throughput: Vec<Throughput>,
+}
+
+/// Reset and restore of a clone holding `rows` extra messages.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RowsFigure {
+    pub rows: u64,
+    /// Reset of a clone with `rows` dirty rows (back to the small seeded image).
+    pub reset_ms: Summary,
+    /// Snapshot of the big clone.
+    pub snapshot_ms: Summary,
+    /// Restore of the big snapshot.
+    pub restore_ms: Summary,
 }
 
 #[derive(Debug, Serialize)]
@@ -57,6 +74,14 @@ impl Report {
         row("spin (engine)", &self.spin_engine_ms, "ms");
         row("reset (cli)", &self.reset_cli_ms, "ms");
         row("reset (engine)", &self.reset_engine_ms, "ms");
+        println!("backend               {}", self.backend);
+        row("snapshot (cli)", &self.snapshot_ms, "ms");
+        row("restore (cli)", &self.restore_ms, "ms");
+        for r in &self.by_rows {
+            row(&format!("reset, {} dirty rows", r.rows), &r.reset_ms, "ms");
+            row(&format!("snapshot, {} rows", r.rows), &r.snapshot_ms, "ms");
+            row(&format!("restore, {} rows", r.rows), &r.restore_ms, "ms");
+        }
         row("idle clone RSS", &self.idle_rss_mib, "MiB");
         println!(
             "density               {} clones spun in {:.1} s, {:.0} MiB resident in all",
@@ -74,11 +99,19 @@ impl Report {
 struct Asym<'a> {
     bin: &'a Path,
     home: tempfile::TempDir,
+    /// (database server, redis) when running on the shared backends.
+    shared: Option<(String, String)>,
 }
 
 impl Asym<'_> {
     fn run(&self, args: &[&str]) -> anyhow::Result<Value> {
-        let out = Command::new(self.bin).args(args).arg("--json").env("ASYM_HOME", self.home.path()).output()?;
+        let mut cmd = Command::new(self.bin);
+        cmd.args(args).arg("--json").env("ASYM_HOME", self.home.path());
+        match &self.shared {
+            Some((db, kv)) => cmd.env("ASYM_DATABASE_URL", db).env("ASYM_REDIS_URL", kv),
+            None => cmd.env_remove("ASYM_DATABASE_URL").env_remove("ASYM_REDIS_URL"),
+        };
+        let out = cmd.output()?;
         if !out.status.success() {
             bail!("asym {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
         }
@@ -105,7 +138,14 @@ impl Drop for Asym<'_> {
 }
 
 pub async fn run(opts: &Opts) -> anyhow::Result<Report> {
-    let asym = Asym { bin: &opts.asym, home: tempfile::tempdir()? };
+    let shared = opts.shared.then(|| {
+        (
+            std::env::var("ASYM_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
+            std::env::var("ASYM_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into()),
+        )
+    });
+    let backend = if shared.is_some() { "shared PostgreSQL + Redis" } else { "embedded SQLite + in-process store" }.to_string();
+    let asym = Asym { bin: &opts.asym, home: tempfile::tempdir()?, shared };
     let range = json!({ "portRange": { "start": opts.port_start, "end": opts.port_start + 999 } });
     std::fs::write(asym.home.path().join("config.json"), range.to_string())?;
 
@@ -131,11 +171,27 @@ pub async fn run(opts: &Opts) -> anyhow::Result<Report> {
     }
     let (reset_cli_ms, reset_engine_ms) = (Summary::of(&cli), Summary::of(&engine));
 
-    let throughput = vec![
-        throughput(&api, "auth.test", &bot, json!({}), opts).await,
-        throughput(&api, "conversations.history", &bot, json!({ "channel": "C0ACMEGNRL", "limit": 20 }), opts).await,
-        throughput(&api, "chat.postMessage", &bot, json!({ "channel": "C0ACMERAND", "text": "load" }), opts).await,
-    ];
+    let (mut snaps, mut restores) = (Vec::new(), Vec::new());
+    for _ in 0..opts.snapshots {
+        snaps.push(asym.timed(&["snapshot", "warm", "bench"])?.0);
+        restores.push(asym.timed(&["restore", "warm", "bench"])?.0);
+    }
+    let (snapshot_ms, restore_ms) = (Summary::of(&snaps), Summary::of(&restores));
+
+    let mut by_rows = Vec::new();
+    for &rows in &opts.rows {
+        by_rows.push(rows_figure(&asym, rows).await?);
+    }
+
+    let throughput = if opts.seconds == 0 {
+        Vec::new()
+    } else {
+        vec![
+            throughput(&api, "auth.test", &bot, json!({}), opts).await,
+            throughput(&api, "conversations.history", &bot, json!({ "channel": "C0ACMEGNRL", "limit": 20 }), opts).await,
+            throughput(&api, "chat.postMessage", &bot, json!({ "channel": "C0ACMERAND", "text": "load" }), opts).await,
+        ]
+    };
 
     let t = Instant::now();
     let mut pids = Vec::new();
@@ -149,7 +205,54 @@ pub async fn run(opts: &Opts) -> anyhow::Result<Report> {
     let rss: Vec<f64> = pids.iter().filter_map(|p| rss_mib(*p)).collect();
     let density = Density { clones: opts.clones, spin_all_seconds, total_rss_mib: rss.iter().sum() };
 
-    Ok(Report { spin_cli_ms, spin_engine_ms, reset_cli_ms, reset_engine_ms, idle_rss_mib: Summary::of(&rss), density, throughput })
+    Ok(Report {
+        spin_cli_ms,
+        spin_engine_ms,
+        reset_cli_ms,
+        reset_engine_ms,
+        idle_rss_mib: Summary::of(&rss),
+        snapshot_ms,
+        restore_ms,
+        by_rows,
+        backend,
+        density,
+        throughput,
+    })
+}
+
+/// Writes `rows` messages straight into the clone's database (through the API
+/// this would take minutes), then times reset, snapshot and restore at that size.
+async fn rows_figure(asym: &Asym<'_>, rows: u64) -> anyhow::Result<RowsFigure> {
+    let name = format!("rows-{rows}");
+    let spun = asym.run(&["spin", "slack", "--seed", "acme-corp", "--name", &name])?;
+    let database = text(&spun["clone"]["database"])?;
+    let url = if database.starts_with("postgres") { database } else { format!("sqlite://{database}") };
+    let fill = || async {
+        let pool = asym_store::pool::connect(&asym_store::Target::parse(&url)?, false).await?;
+        sqlx::query(
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < $1) \
+             INSERT INTO messages (channel_id, ts, user_id, text) \
+             SELECT 'C0ACMERAND', (1800000000 + x) || '.000000', 'U0ACMEDANA', 'bulk message ' || x FROM n",
+        )
+        .bind(rows as i64)
+        .execute(&pool)
+        .await?;
+        pool.close().await;
+        anyhow::Ok(())
+    };
+    let mut reset = Vec::new();
+    for _ in 0..3 {
+        fill().await?;
+        reset.push(asym.timed(&["reset", &name])?.0);
+    }
+    fill().await?;
+    let (mut snapshot, mut restore) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        snapshot.push(asym.timed(&["snapshot", &name, "big"])?.0);
+        restore.push(asym.timed(&["restore", &name, "big"])?.0);
+    }
+    asym.run(&["destroy", &name])?;
+    Ok(RowsFigure { rows, reset_ms: Summary::of(&reset), snapshot_ms: Summary::of(&snapshot), restore_ms: Summary::of(&restore) })
 }
 
 fn text(v: &Value) -> anyhow::Result<String> {
