@@ -2,8 +2,8 @@
 exactly as a user would, and destroys it at the end.
 
 `ASYM_BIN` names the binary (default: `<repo>/target/debug/asym`). The clone lives
-in a temporary `ASYM_HOME` whose config keeps its port inside 4300-4399, away from
-the ports other test suites use.
+in a temporary `ASYM_HOME` whose config keeps its port inside 4300-4399 (or the
+100 ports from `ASYM_CONFORMANCE_PORT_START`), away from the ports other suites use.
 """
 
 import json
@@ -18,7 +18,8 @@ from slack_sdk import WebClient
 
 REPO = Path(__file__).resolve().parents[2]
 ASYM_BIN = os.environ.get("ASYM_BIN") or str(REPO / "target" / "debug" / "asym")
-PORT_RANGE = {"portRange": {"start": 4300, "end": 4399}}
+_PORT_START = int(os.environ.get("ASYM_CONFORMANCE_PORT_START", "4300"))
+PORT_RANGE = {"portRange": {"start": _PORT_START, "end": _PORT_START + 99}}
 
 
 def _asym(home, *args):

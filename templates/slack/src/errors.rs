@@ -48,6 +48,9 @@ pub enum SlackError {
     InvalidTsOldest,
     #[error("thread_not_found")]
     ThreadNotFound,
+    /// Any other of Slack's error strings (`cant_invite_self`, `name_taken`, …).
+    #[error("{0}")]
+    Code(&'static str),
     /// `api.test` asked to fail with this code.
     #[error("{error}")]
     Echo { error: String, args: Value },

@@ -12,6 +12,7 @@
 //! `store/` holds all the SQL, `errors.rs` names Slack's error codes.
 
 pub mod errors;
+pub mod events;
 pub mod ids;
 pub mod model;
 pub mod objects;
@@ -37,7 +38,11 @@ static MANIFEST: LazyLock<TemplateManifest> = LazyLock::new(|| {
         .expect("the built-in Slack manifest is valid (checked by a test)")
 });
 
-pub const MIGRATIONS: &[Migration] = &[Migration { name: "0001_init", sql: include_str!("../migrations/0001_init.sql") }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { name: "0001_init", sql: include_str!("../migrations/0001_init.sql") },
+    Migration { name: "0002_events", sql: include_str!("../migrations/0002_events.sql") },
+    // -- later migrations go here, one line each, in number order --
+];
 
 pub const FIXTURES: &[Fixture] = &[Fixture { name: "acme-corp", text: include_str!("../fixtures/acme-corp.json") }];
 

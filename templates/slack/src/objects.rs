@@ -187,3 +187,16 @@ pub fn message(m: &MessageRow, team_id: &str, reply_users: &[String]) -> Value {
     }
     v
 }
+
+/// `channel_type` as the Events API names it.
+pub fn channel_type(c: &ChannelRow) -> &'static str {
+    if c.is_im {
+        "im"
+    } else if c.is_mpim {
+        "mpim"
+    } else if c.is_private {
+        "group"
+    } else {
+        "channel"
+    }
+}

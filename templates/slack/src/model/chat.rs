@@ -4,6 +4,7 @@ use asym_store::Pool;
 use serde_json::{Value, json};
 
 use crate::errors::{SlackError, SlackResult};
+use crate::events;
 use crate::model::auth::{Principal, TokenKind};
 use crate::model::conversations;
 use crate::objects;
@@ -101,10 +102,12 @@ pub async fn post_message(db: &Pool, who: &Principal, args: &Args) -> SlackResul
     if let Some(parent) = &thread_ts {
         messages::note_reply(&mut *tx, &c.id, parent, &row.ts).await?;
     }
+    let message = objects::message(&row, &who.team_id, &[]);
+    let mut event = message.clone();
+    event["channel"] = json!(c.id);
+    event["event_ts"] = json!(row.ts);
+    event["channel_type"] = json!(objects::channel_type(&c));
+    events::emit(&mut *tx, &who.team_id, event).await?;
     tx.commit().await?;
-    Ok(json!({
-        "channel": c.id,
-        "ts": row.ts,
-        "message": objects::message(&row, &who.team_id, &[]),
-    }))
+    Ok(json!({ "channel": c.id, "ts": row.ts, "message": message }))
 }

@@ -15,27 +15,59 @@ use crate::model::{chat, conversations, users};
 use crate::store::workspace;
 use crate::wire::{Args, SlackCall};
 
-/// A built method: its name, whether it needs a token, and the scopes it accepts.
+/// A built method: its name, whether it needs a token, the scopes it accepts and
+/// its rate-limit tier (Slack's Tier 1–4; `SPECIAL` for chat.postMessage's one
+/// message per second per channel).
 pub struct Method {
     pub name: &'static str,
     pub needs_token: bool,
     pub scopes: &'static [&'static str],
+    pub tier: Tier,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// 1+ per minute.
+    T1,
+    /// 20+ per minute.
+    T2,
+    /// 50+ per minute.
+    T3,
+    /// 100+ per minute.
+    T4,
+    /// chat.postMessage: about one per second per channel.
+    Special,
 }
 
 pub const METHODS: &[Method] = &[
-    Method { name: "api.test", needs_token: false, scopes: &[] },
-    Method { name: "auth.test", needs_token: true, scopes: &[] },
-    Method { name: "team.info", needs_token: true, scopes: &["team:read"] },
-    Method { name: "users.list", needs_token: true, scopes: &["users:read"] },
-    Method { name: "users.info", needs_token: true, scopes: &["users:read"] },
-    Method { name: "conversations.list", needs_token: true, scopes: &["channels:read", "groups:read", "im:read", "mpim:read"] },
-    Method { name: "conversations.info", needs_token: true, scopes: &["channels:read", "groups:read", "im:read", "mpim:read"] },
+    Method { name: "api.test", needs_token: false, scopes: &[], tier: Tier::T4 },
+    Method { name: "auth.test", needs_token: true, scopes: &[], tier: Tier::T4 },
+    Method { name: "team.info", needs_token: true, scopes: &["team:read"], tier: Tier::T3 },
+    Method { name: "users.list", needs_token: true, scopes: &["users:read"], tier: Tier::T2 },
+    Method { name: "users.info", needs_token: true, scopes: &["users:read"], tier: Tier::T4 },
+    Method {
+        name: "conversations.list",
+        needs_token: true,
+        scopes: &["channels:read", "groups:read", "im:read", "mpim:read"],
+        tier: Tier::T2,
+    },
+    Method {
+        name: "conversations.info",
+        needs_token: true,
+        scopes: &["channels:read", "groups:read", "im:read", "mpim:read"],
+        tier: Tier::T3,
+    },
     Method {
         name: "conversations.history",
         needs_token: true,
         scopes: &["channels:history", "groups:history", "im:history", "mpim:history"],
+        tier: Tier::T3,
     },
-    Method { name: "chat.postMessage", needs_token: true, scopes: &["chat:write"] },
+    Method { name: "chat.postMessage", needs_token: true, scopes: &["chat:write"], tier: Tier::Special },
+    // -- conversations family (conversations.*, users.conversations) --
+    // -- chat family (chat.*, reactions.*, pins.*) --
+    // -- workspace family (users.*, auth.revoke, search.*, bookmarks.*, usergroups.*, emoji.list) --
+    // -- files family (files.*) --
 ];
 
 pub const PUBLISHED: &str = include_str!("../../spec-methods.txt");
@@ -101,6 +133,10 @@ async fn run(method: &str, db: &Db, who: Option<&Principal>, args: &Args) -> Res
         "conversations.info" => conversations::info(db, who, args).await,
         "conversations.history" => conversations::history(db, who, args).await,
         "chat.postMessage" => chat::post_message(db, who, args).await,
+        // -- conversations family --
+        // -- chat family --
+        // -- workspace family --
+        // -- files family --
         other => Err(SlackError::NotImplemented { method: other.into() }),
     }
 }

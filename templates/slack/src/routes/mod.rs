@@ -8,7 +8,7 @@ use asym_clone_kit::CloneCtx;
 use axum::Router;
 use axum::routing::post;
 
-pub use dispatch::{METHODS, PUBLISHED};
+pub use dispatch::{METHODS, PUBLISHED, Tier};
 
 pub fn router() -> Router<CloneCtx> {
     Router::new().route("/api/{method}", post(dispatch::call).get(dispatch::call))
