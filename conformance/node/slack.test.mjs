@@ -73,7 +73,7 @@ before(() => {
   assert.ok(existsSync(ASYM_BIN), `asym binary not found at ${ASYM_BIN}: run \`cargo build -p asym-cli\` or set ASYM_BIN`);
   home = mkdtempSync(join(tmpdir(), 'asym-conformance-node-'));
   writeFileSync(join(home, 'config.json'), JSON.stringify({ portRange: { start: PORT_START, end: PORT_START + 99 } }));
-  clone = JSON.parse(asym('spin', 'slack', '--seed', 'acme-corp', '--json')).clone;
+  clone = JSON.parse(asym('spin', 'slack', '--seed', 'acme-corp', '--no-rate-limits', '--json')).clone;
   apiUrl = `${clone.api}/`;
   bot = client(clone.tokens.bot);
   user = client(clone.tokens.user);

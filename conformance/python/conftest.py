@@ -19,6 +19,9 @@ from slack_sdk import WebClient
 REPO = Path(__file__).resolve().parents[2]
 ASYM_BIN = os.environ.get("ASYM_BIN") or str(REPO / "target" / "debug" / "asym")
 _PORT_START = int(os.environ.get("ASYM_CONFORMANCE_PORT_START", "4300"))
+# The suites make bursts of calls no real agent would; Slack's rate limits are
+# tested on their own (ASYM_CONFORMANCE_RATE_LIMITS=on keeps them for the suite).
+RATE_LIMIT_ARGS = [] if os.environ.get("ASYM_CONFORMANCE_RATE_LIMITS") == "on" else ["--no-rate-limits"]
 PORT_RANGE = {"portRange": {"start": _PORT_START, "end": _PORT_START + 99}}
 
 
@@ -39,7 +42,7 @@ def clone():
     Path(home, "config.json").write_text(json.dumps(PORT_RANGE))
     spun = None
     try:
-        spun = json.loads(_asym(home, "spin", "slack", "--seed", "acme-corp", "--json"))["clone"]
+        spun = json.loads(_asym(home, "spin", "slack", "--seed", "acme-corp", *RATE_LIMIT_ARGS, "--json"))["clone"]
         yield {
             "id": spun["id"],
             "api": spun["api"],

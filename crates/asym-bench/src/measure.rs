@@ -150,7 +150,7 @@ pub async fn run(opts: &Opts) -> anyhow::Result<Report> {
     std::fs::write(asym.home.path().join("config.json"), range.to_string())?;
 
     // The first spin builds the golden image; it is not a sample.
-    let warm = asym.run(&["spin", "slack", "--seed", "acme-corp", "--name", "warm"])?;
+    let warm = asym.run(&["spin", "slack", "--seed", "acme-corp", "--name", "warm", "--no-rate-limits"])?;
     let (mut cli, mut engine) = (Vec::new(), Vec::new());
     for i in 0..opts.spins {
         let name = format!("spin-{i}");

@@ -85,6 +85,9 @@ pub struct SpinArgs {
     /// Bind 0.0.0.0 instead of 127.0.0.1.
     #[arg(long)]
     pub expose: bool,
+    /// Turn the product's rate limits off (for high-throughput training runs).
+    #[arg(long)]
+    pub no_rate_limits: bool,
 }
 
 #[derive(Debug, Args)]

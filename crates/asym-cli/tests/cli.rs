@@ -246,7 +246,7 @@ fn an_external_command_template_is_spun_like_a_built_in_one() {
 #[test]
 fn concurrent_writers_to_one_channel_all_land_with_distinct_increasing_ts() {
     let home = Home::new("writers");
-    let spun = home.json(&["spin", "slack", "--seed", "acme-corp", "--name", "busy"]);
+    let spun = home.json(&["spin", "slack", "--seed", "acme-corp", "--name", "busy", "--no-rate-limits"]);
     let api = spun["clone"]["api"].as_str().unwrap().to_string();
     let bot = spun["clone"]["tokens"]["bot"].as_str().unwrap().to_string();
     let writers: Vec<_> = (0..16)
@@ -336,4 +336,34 @@ fn one_clone_never_accepts_another_clones_tokens() {
     assert_eq!(slack(b_api, "auth.test", b_bot, json!({}))["ok"], true, "destroying a leaves b serving");
     let h = slack(b_api, "conversations.history", b_bot, json!({"channel": "C0ACMEGNRL"}));
     assert_eq!(h["messages"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn slack_rate_limits_answer_429_with_retry_after_unless_turned_off() {
+    let home = Home::new("ratelimits");
+    let limited = home.json(&["spin", "slack", "--seed", "acme-corp", "--name", "limited"]);
+    let (api, bot) = (limited["clone"]["api"].as_str().unwrap(), limited["clone"]["tokens"]["bot"].as_str().unwrap());
+    let client = reqwest::blocking::Client::new();
+    let call = |api: &str, token: &str| client.post(format!("{api}/users.list")).bearer_auth(token).send().unwrap();
+    // users.list is Tier 2: 20 calls a minute per token.
+    let statuses: Vec<u16> = (0..21).map(|_| call(api, bot).status().as_u16()).collect();
+    if statuses[..20].iter().all(|s| *s == 200) {
+        let over = call(api, bot);
+        assert_eq!(over.status().as_u16(), 429, "{statuses:?}");
+        let retry: u64 = over.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&retry));
+        let body: Value = over.json().unwrap();
+        assert_eq!(body, json!({"ok": false, "error": "ratelimited"}));
+    } else {
+        // The calls straddled a minute boundary; the limit still held within each window.
+        assert!(statuses.iter().filter(|s| **s == 429).count() <= 1, "{statuses:?}");
+    }
+    let user = limited["clone"]["tokens"]["user"].as_str().unwrap();
+    assert_eq!(call(api, user).status().as_u16(), 200, "another token has its own budget");
+    home.ok(&["reset", "limited"]);
+    assert_eq!(call(api, bot).status().as_u16(), 200, "reset clears the counters");
+
+    let free = home.json(&["spin", "slack", "--seed", "acme-corp", "--name", "free", "--no-rate-limits"]);
+    let (api, bot) = (free["clone"]["api"].as_str().unwrap(), free["clone"]["tokens"]["bot"].as_str().unwrap());
+    assert!((0..40).all(|_| call(api, bot).status().as_u16() == 200), "--no-rate-limits turns them off");
 }

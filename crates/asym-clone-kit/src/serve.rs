@@ -36,6 +36,7 @@ pub struct ServeSettings {
     pub seed: Vec<String>,
     pub public_url: String,
     pub state_dir: PathBuf,
+    pub rate_limits: bool,
 }
 
 impl ServeSettings {
@@ -58,6 +59,7 @@ impl ServeSettings {
             seed: var(env::SEED)?.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
             public_url: var(env::PUBLIC_URL)?,
             state_dir: PathBuf::from(var(env::STATE_DIR)?),
+            rate_limits: std::env::var(env::RATE_LIMITS).map(|v| v != "off").unwrap_or(true),
         })
     }
 }
@@ -80,6 +82,7 @@ pub async fn app(template: Arc<dyn Template>, s: &ServeSettings) -> Result<(Rout
         store,
         kv,
         template: template.clone(),
+        rate_limits: s.rate_limits,
     };
     let product = template.router(&s.service).ok_or_else(|| AsymError::ServiceNotFound {
         template: manifest.name.clone(),

@@ -53,4 +53,6 @@ pub struct CloneCtx {
     pub store: Option<StoreHandle>,
     pub kv: Arc<dyn Kv>,
     pub template: Arc<dyn Template>,
+    /// Whether the product's rate limits apply to this clone.
+    pub rate_limits: bool,
 }

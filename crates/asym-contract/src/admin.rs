@@ -27,6 +27,8 @@ pub mod env {
     pub const PUBLIC_URL: &str = "ASYM_PUBLIC_URL";
     /// The clone's own folder (`$ASYM_HOME/clones/<id>`): snapshots of its keys live there.
     pub const STATE_DIR: &str = "ASYM_STATE_DIR";
+    /// `on` (the product's rate limits) or `off`.
+    pub const RATE_LIMITS: &str = "ASYM_RATE_LIMITS";
 }
 
 pub const ADMIN_TOKEN_HEADER: &str = "x-asym-admin-token";

@@ -113,6 +113,9 @@ pub struct CloneRecord {
     pub tokens: CloneTokens,
     #[serde(default)]
     pub expose: bool,
+    /// The product's rate limits apply (the default); off for high-throughput runs.
+    #[serde(default = "yes")]
+    pub rate_limits: bool,
     /// Secret for the clone's control routes (`/_asym/admin/*`); never printed.
     pub admin_token: String,
     /// Owned by the provider (the local one keeps pid + start time per service).
@@ -120,6 +123,10 @@ pub struct CloneRecord {
     pub runtime: serde_json::Value,
     pub created_at: String,
     pub updated_at: String,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn memory_kv() -> String {

@@ -82,6 +82,7 @@ impl Engine {
                 seed: c.seed.clone(),
                 name: c.name.clone(),
                 expose: false,
+                rate_limits: c.rate_limits.unwrap_or(true),
             })
             .collect();
         for r in &requests {

@@ -16,6 +16,7 @@ pub struct SpinRequest {
     pub seed: Option<String>,
     pub name: Option<String>,
     pub expose: bool,
+    pub rate_limits: bool,
 }
 
 pub struct Spun {
@@ -129,6 +130,7 @@ impl Engine {
                 seed: SeedSpec { fixtures: req.seed.iter().cloned().collect() },
                 tokens: Default::default(),
                 expose: req.expose,
+                rate_limits: req.rate_limits,
                 admin_token,
                 runtime: serde_json::Value::Null,
                 created_at: now.clone(),

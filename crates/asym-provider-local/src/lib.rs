@@ -103,6 +103,7 @@ impl LocalProvider {
             (admin::env::SEED.into(), record.seed.fixtures.join(",")),
             (admin::env::PUBLIC_URL.into(), public),
             (admin::env::STATE_DIR.into(), self.clone_dir(record.id.as_str()).display().to_string()),
+            (admin::env::RATE_LIMITS.into(), if record.rate_limits { "on".into() } else { "off".into() }),
         ];
         for dep in &spec.depends_on {
             let base = template.manifest.service(dep).map(|s| s.base_path.as_str()).unwrap_or("/");

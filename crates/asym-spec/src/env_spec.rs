@@ -43,6 +43,9 @@ pub struct EnvCloneSpec {
     /// Clone id to use instead of a generated `<template>-<hex>`.
     #[serde(default)]
     pub name: Option<String>,
+    /// The product's rate limits (default true); false for high-throughput runs.
+    #[serde(default, rename = "rateLimits")]
+    pub rate_limits: Option<bool>,
 }
 
 /// Parses and validates an environment spec; `path` is only used in messages.

@@ -16,7 +16,14 @@ pub async fn run(engine: &Engine, p: &Printer, a: SpinArgs) -> Result<Exit> {
     let requests: Vec<SpinRequest> = a
         .templates
         .iter()
-        .map(|t| SpinRequest { template: t.clone(), mode: a.mode.clone(), seed: a.seed.clone(), name: a.name.clone(), expose: a.expose })
+        .map(|t| SpinRequest {
+            template: t.clone(),
+            mode: a.mode.clone(),
+            seed: a.seed.clone(),
+            name: a.name.clone(),
+            expose: a.expose,
+            rate_limits: !a.no_rate_limits,
+        })
         .collect();
     for r in &requests {
         engine.validate_spin(r)?;

@@ -15,6 +15,8 @@ use crate::model::{chat, conversations, users};
 use crate::store::workspace;
 use crate::wire::{Args, SlackCall};
 
+use super::ratelimit;
+
 /// A built method: its name, whether it needs a token, the scopes it accepts and
 /// its rate-limit tier (Slack's Tier 1–4; `SPECIAL` for chat.postMessage's one
 /// message per second per channel).
@@ -73,7 +75,7 @@ pub const METHODS: &[Method] = &[
 pub const PUBLISHED: &str = include_str!("../../spec-methods.txt");
 
 pub async fn call(
-    State(_ctx): State<CloneCtx>,
+    State(ctx): State<CloneCtx>,
     Extension(db): Extension<Db>,
     Path(method): Path<String>,
     call: Result<SlackCall, SlackError>,
@@ -97,6 +99,18 @@ pub async fn call(
     } else {
         None
     };
+    if ctx.rate_limits
+        && let Some(token) = call.token.as_deref().filter(|_| who.is_some())
+    {
+        // chat.postMessage is limited per channel, everything else per token.
+        let subject = match spec.tier {
+            Tier::Special => call.args.str("channel").unwrap_or_default(),
+            _ => asym_clone_kit::secrets::hash_token(token),
+        };
+        if let Err(retry_after) = ratelimit::check(&*ctx.kv, spec.tier, spec.name, &subject).await {
+            return ratelimit::ratelimited(retry_after);
+        }
+    }
     let result = run(spec.name, &db, who.as_ref(), &call.args).await;
     let mut resp = match result {
         Ok(Value::Object(fields)) => {

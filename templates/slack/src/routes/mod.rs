@@ -3,6 +3,7 @@
 //! else in Slack's published method list answers `not_implemented`.
 
 mod dispatch;
+mod ratelimit;
 
 use asym_clone_kit::CloneCtx;
 use axum::Router;
