@@ -318,6 +318,14 @@ fn snapshots_restore_a_clone_and_an_environment_and_go_with_destroy() {
 
     home.ok(&["destroy", "snappy"]);
     assert!(!home.path().join("clones/snappy").exists(), "snapshots go with the clone");
+    if let Some((db, _)) = support::shared_backends() {
+        let out = std::process::Command::new("psql")
+            .args([db.as_str(), "-Atc", "SELECT datname FROM pg_database WHERE datname LIKE 'clone_snappy%' OR datname LIKE 's_snappy%'"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "", "the clone and snapshot databases are dropped");
+    }
 }
 
 #[test]
