@@ -37,6 +37,8 @@ pub enum Command {
     Snapshots(IdArg),
     /// Show a clone's service logs.
     Logs(LogsArgs),
+    /// Show the requests a clone served since its last reset (the request journal).
+    Trace(TraceArgs),
     /// Apply a fixture pack to a running clone; reset replays it.
     Seed(SeedArgs),
     /// Print a clone's credentials (the only command besides spin that shows them).
@@ -105,6 +107,27 @@ pub struct IdArg {
 }
 
 #[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The clone (or, for `env trace`, the environment).
+    pub id: String,
+    #[command(flatten)]
+    pub filter: TraceFilterArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TraceFilterArgs {
+    /// Keep printing requests as they arrive.
+    #[arg(long, short)]
+    pub follow: bool,
+    /// Only this status: a code (`429`), a class (`4xx`) or `error` (HTTP or product errors).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only this RPC (`chat.postMessage`), or a prefix with `*` (`chat.*`).
+    #[arg(long)]
+    pub method: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct LogsArgs {
     pub id: String,
     /// Keep printing as the services write.
@@ -161,6 +184,8 @@ pub enum EnvCommand {
     Reset { name: String },
     /// Destroy every member and the environment.
     Destroy { name: String },
+    /// Every member's request journal, merged by time.
+    Trace(TraceArgs),
     /// Snapshot every member under one name.
     Snapshot { name: String, snapshot: String },
     /// Restore every member to a snapshot taken with `env snapshot`.

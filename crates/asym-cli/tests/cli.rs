@@ -375,3 +375,56 @@ fn slack_rate_limits_answer_429_with_retry_after_unless_turned_off() {
     let (api, bot) = (free["clone"]["api"].as_str().unwrap(), free["clone"]["tokens"]["bot"].as_str().unwrap());
     assert!((0..40).all(|_| call(api, bot).status().as_u16() == 200), "--no-rate-limits turns them off");
 }
+
+#[test]
+fn trace_shows_each_request_with_its_principal_and_error_and_reset_restarts_it() {
+    let home = Home::new("trace");
+    let spun = home.json(&["spin", "slack", "--seed", "acme-corp", "--name", "traced", "--group", "tracenv"]);
+    let clone = &spun["members"][0]["clone"];
+    let (api, bot) = (clone["api"].as_str().unwrap().to_string(), clone["tokens"]["bot"].as_str().unwrap().to_string());
+    slack(&api, "chat.postMessage", &bot, json!({"channel": "C0ACMERAND", "text": "traced message"}));
+    slack(&api, "conversations.history", &bot, json!({"channel": "C0NOSUCH"}));
+    let client = reqwest::blocking::Client::new();
+    client
+        .post(format!("{api}/auth.test"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={bot}"))
+        .send()
+        .unwrap();
+
+    // The journal is written in the background: give it a moment.
+    let read = |args: &[&str]| -> Vec<Value> {
+        let out = home.ok(args);
+        out.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+    for _ in 0..50 {
+        if read(&["trace", "traced", "--json"]).len() >= 3 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let all = read(&["trace", "traced", "--json"]);
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert_eq!(all[0]["path"], "/api/chat.postMessage");
+    assert_eq!(all[0]["status"], 200);
+    assert_eq!(all[0]["seq"], 1);
+    let principal = all[0]["principal"].as_str().unwrap();
+    assert!(principal.starts_with("Bearer xoxb-…") && !principal.contains(&bot[10..20]), "redacted: {principal}");
+    assert!(all[0]["request"].as_str().unwrap().contains("traced message"));
+    assert_eq!(all[1]["error"], "channel_not_found");
+    let form = all[2]["principal"].as_str().unwrap();
+    assert!(form.starts_with("token xoxb-…"), "a token form field is the principal too: {form}");
+    assert!(!all[2]["request"].as_str().unwrap().contains(&bot), "the token never reaches the journal");
+
+    let errors = read(&["trace", "traced", "--json", "--status", "error"]);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(read(&["trace", "traced", "--json", "--method", "chat.*"]).len(), 1);
+    let env = read(&["env", "trace", "tracenv", "--json"]);
+    assert!(env.iter().all(|e| e["clone"] == "traced") && env.len() == 3);
+    let human = home.ok(&["trace", "traced"]);
+    assert!(human.contains("chat.postMessage") && human.contains("channel_not_found"), "{human}");
+    home.fails(&["trace", "traced", "--status", "teapot"], "INVALID_NAME");
+
+    home.ok(&["reset", "traced"]);
+    assert_eq!(home.ok(&["trace", "traced", "--json"]).trim(), "", "reset restarts the journal");
+}

@@ -28,6 +28,7 @@ pub struct AdminState {
     pub golden: GoldenStore,
     /// The clone's folder; key-value snapshots are written under it.
     pub state_dir: PathBuf,
+    pub journal: crate::journal::Journal,
 }
 
 pub fn router(state: AdminState) -> Router {
@@ -134,6 +135,7 @@ async fn reset(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): 
         let golden = golden::ensure(&s.golden, store.target(), &s.ctx.template, &req.seed.fixtures).await?;
         store.replace_with(&golden).await?;
         s.ctx.kv.clear().await?;
+        s.journal.truncate().await;
         reapply(&s, store, req.tokens).await?;
         Ok(ResetResponse { millis: started.elapsed().as_secs_f64() * 1000.0 })
     })

@@ -13,6 +13,7 @@
 pub mod admin;
 pub mod golden;
 pub mod health;
+pub mod journal;
 pub mod secrets;
 pub mod serve;
 pub mod template;

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::admin::{self, AdminState};
+use crate::journal::{self, Journal};
 use crate::{CloneCtx, Template, golden, health};
 
 /// Bodies above this are refused before a handler sees them.
@@ -89,11 +90,20 @@ pub async fn app(template: Arc<dyn Template>, s: &ServeSettings) -> Result<(Rout
         service: s.service.clone(),
         known: vec![],
     })?;
+    let journal_on = std::env::var(env::JOURNAL).map(|v| v != "off").unwrap_or(true);
+    let journal = Journal::open(journal_on.then(|| s.state_dir.join("journal.jsonl")));
     let app = product
         .route_layer(middleware::from_fn_with_state(ctx.clone(), with_db))
+        .route_layer(middleware::from_fn_with_state(journal.clone(), journal::record))
         .route(&spec.health_path, get(health::health))
         .with_state(ctx.clone())
-        .merge(admin::router(AdminState { ctx: ctx.clone(), admin_token: s.admin_token.clone(), golden, state_dir: s.state_dir.clone() }))
+        .merge(admin::router(AdminState {
+            ctx: ctx.clone(),
+            admin_token: s.admin_token.clone(),
+            golden,
+            state_dir: s.state_dir.clone(),
+            journal,
+        }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     Ok((app, ctx))
 }

@@ -29,6 +29,8 @@ pub mod env {
     pub const STATE_DIR: &str = "ASYM_STATE_DIR";
     /// `on` (the product's rate limits) or `off`.
     pub const RATE_LIMITS: &str = "ASYM_RATE_LIMITS";
+    /// `off` turns the request journal off (to measure what it costs).
+    pub const JOURNAL: &str = "ASYM_JOURNAL";
 }
 
 pub const ADMIN_TOKEN_HEADER: &str = "x-asym-admin-token";

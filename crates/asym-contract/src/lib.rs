@@ -13,6 +13,7 @@ pub mod admin;
 pub mod config;
 pub mod error;
 pub mod ids;
+pub mod journal;
 pub mod manifest;
 pub mod provider;
 pub mod record;

@@ -73,6 +73,10 @@ pub trait CloneProvider: Send + Sync {
     /// Returns the time the clone spent on it, in milliseconds.
     async fn reset(&self, record: &CloneRecord) -> Result<f64>;
 
+    /// The clone's request journal as JSON lines (see [`crate::journal`]), then what
+    /// is appended when `follow`.
+    async fn journal(&self, record: &CloneRecord, follow: bool) -> Result<BoxStream<'static, Result<String>>>;
+
     /// Whether the storage backends clones use are reachable (for `asym doctor`).
     async fn backends(&self) -> Vec<BackendHealth>;
 

@@ -192,7 +192,7 @@ impl Engine {
         })
     }
 
-    fn env_record(&self, data: &asym_contract::RegistryData, name: &str) -> Result<Environment> {
+    pub(crate) fn env_record(&self, data: &asym_contract::RegistryData, name: &str) -> Result<Environment> {
         let key = EnvName::parse(name).map_err(|_| AsymError::EnvNotFound { name: name.into() })?;
         data.environments.get(&key).cloned().ok_or_else(|| AsymError::EnvNotFound { name: name.into() })
     }

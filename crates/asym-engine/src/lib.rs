@@ -19,6 +19,7 @@ mod lifecycle;
 pub mod ports;
 mod snapshot;
 mod spin;
+pub mod trace;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -297,6 +297,11 @@ impl CloneProvider for LocalProvider {
         logs::stream(files, req.tail, req.follow)
     }
 
+    async fn journal(&self, record: &CloneRecord, follow: bool) -> Result<BoxStream<'static, Result<String>>> {
+        let path = self.clone_dir(record.id.as_str()).join("journal.jsonl");
+        logs::stream(vec![logs::LogFile { service: "journal".into(), path }], None, follow)
+    }
+
     async fn provision(&self, record: &CloneRecord, existing: Option<&CloneTokens>, revoke: Option<&CloneTokens>) -> Result<CloneTokens> {
         let req = ProvisionRequest { tokens: existing.cloned(), revoke: revoke.cloned() };
         let resp: ProvisionResponse = self.admin(record, admin::PROVISION_PATH, &req).await?;

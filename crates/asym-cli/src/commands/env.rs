@@ -75,6 +75,7 @@ pub async fn run(engine: &Engine, p: &Printer, command: EnvCommand) -> Result<Ex
             drop(spinner);
             render_report(p, &report, &format!("restored to `{snapshot}`"))
         }
+        EnvCommand::Trace(a) => super::trace::run(engine, p, &a, true).await,
         EnvCommand::Schema => schema(p),
     }
 }

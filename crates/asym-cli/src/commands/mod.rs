@@ -10,6 +10,7 @@ mod snapshot;
 mod spin;
 mod status;
 mod tokens;
+mod trace;
 
 use asym_contract::{AsymError, Result};
 
@@ -44,6 +45,7 @@ pub async fn run(command: Command, p: &Printer) -> Result<Exit> {
                 Command::Restore(a) => snapshot::restore(&engine, p, &a.id, &a.name).await,
                 Command::Snapshots(a) => snapshot::list(&engine, p, &a.id),
                 Command::Logs(a) => logs::run(&engine, p, a).await,
+                Command::Trace(a) => trace::run(&engine, p, &a, false).await,
                 Command::Seed(a) => seed::run(&engine, p, a).await,
                 Command::Tokens(a) => tokens::run(&engine, p, a).await,
                 Command::Env { command } => env::run(&engine, p, command).await,

@@ -1,0 +1,286 @@
+//! The request journal: one JSON line per data-plane request of a clone (time,
+//! principal, method, status, product error code, latency, capped bodies with
+//! secrets redacted), appended to `clones/<id>/journal.jsonl` by a background
+//! writer so a request never waits on the disk. Reset empties it.
+//!
+//! Only product routes are journaled: health and `/_asym/admin/*` are not the
+//! agent's doing.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use asym_contract::journal::JournalEntry;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::Response;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
+
+/// Bodies are kept up to this many bytes (the rest is cut, and says so).
+pub const BODY_CAP: usize = 4096;
+/// Requests bigger than this are journaled without their body.
+const READ_CAP: usize = 1024 * 1024;
+
+enum Op {
+    Append(Box<JournalEntry>),
+    Truncate(tokio::sync::oneshot::Sender<()>),
+}
+
+/// Handle to the writer task; cheap to clone.
+#[derive(Clone)]
+pub struct Journal {
+    tx: Option<mpsc::UnboundedSender<Op>>,
+}
+
+impl Journal {
+    /// Journals to `path`; `None` when journaling is off (`ASYM_JOURNAL=off`).
+    pub fn open(path: Option<PathBuf>) -> Journal {
+        let Some(path) = path else { return Journal { tx: None } };
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(writer(path, rx));
+        Journal { tx: Some(tx) }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.tx.is_some()
+    }
+
+    fn append(&self, entry: JournalEntry) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Op::Append(Box::new(entry)));
+        }
+    }
+
+    /// Empties the journal (reset); waits until the file is truncated.
+    pub async fn truncate(&self) {
+        if let Some(tx) = &self.tx {
+            let (done, wait) = tokio::sync::oneshot::channel();
+            if tx.send(Op::Truncate(done)).is_ok() {
+                let _ = wait.await;
+            }
+        }
+    }
+}
+
+async fn writer(path: PathBuf, mut rx: mpsc::UnboundedReceiver<Op>) {
+    let open = |truncate: bool| {
+        let path = path.clone();
+        async move { tokio::fs::OpenOptions::new().create(true).append(!truncate).write(true).truncate(truncate).open(&path).await }
+    };
+    let mut file = match open(false).await {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!("request journal disabled: cannot open {}: {e}", path.display());
+            return;
+        }
+    };
+    let mut seq = existing_lines(&path);
+    while let Some(op) = rx.recv().await {
+        match op {
+            Op::Append(mut entry) => {
+                seq += 1;
+                entry.seq = seq;
+                let mut line = serde_json::to_vec(&entry).unwrap_or_default();
+                line.push(b'\n');
+                // Drain what is queued so a burst costs one write.
+                while let Ok(Op::Append(mut more)) = rx.try_recv().map_err(|_| ()) {
+                    seq += 1;
+                    more.seq = seq;
+                    line.extend(serde_json::to_vec(&more).unwrap_or_default());
+                    line.push(b'\n');
+                }
+                if let Err(e) = file.write_all(&line).await {
+                    tracing::warn!("request journal write failed: {e}");
+                }
+            }
+            Op::Truncate(done) => {
+                let _ = file.flush().await;
+                if let Ok(f) = open(true).await {
+                    file = f;
+                }
+                seq = 0;
+                let _ = done.send(());
+            }
+        }
+    }
+}
+
+fn existing_lines(path: &std::path::Path) -> u64 {
+    std::fs::read(path).map(|b| b.iter().filter(|c| **c == b'\n').count() as u64).unwrap_or(0)
+}
+
+/// The middleware: times the request, keeps capped bodies, appends one entry.
+pub async fn record(State(journal): State<Journal>, req: Request, next: Next) -> Response {
+    if !journal.enabled() {
+        return next.run(req).await;
+    }
+    let started = Instant::now();
+    let time = asym_contract::time::now_rfc3339();
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().map(redact_query);
+    let principal = principal(req.headers());
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, READ_CAP).await {
+        Ok(b) => b,
+        Err(_) => Bytes::new(),
+    };
+    let form_principal = principal.is_none().then(|| token_field(&bytes)).flatten();
+    let request_body = capped(&redact_body(&bytes));
+    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let (parts, body) = resp.into_parts();
+    let out = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    let status = parts.status.as_u16();
+    let parsed: Option<Value> = serde_json::from_slice(&out).ok();
+    let entry = JournalEntry {
+        seq: 0,
+        time,
+        method,
+        path,
+        query,
+        principal: principal.or(form_principal),
+        status,
+        error: parsed.as_ref().and_then(error_code),
+        latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+        request: request_body,
+        response: capped(&out),
+    };
+    journal.append(entry);
+    Response::from_parts(parts, Body::from(out))
+}
+
+/// The product's error code in a response body: Slack's `error`, Stripe's
+/// `error.code`/`error.type`, GitHub's `message` on failures.
+fn error_code(body: &Value) -> Option<String> {
+    if body.get("ok") == Some(&Value::Bool(false)) {
+        return body.get("error").and_then(Value::as_str).map(String::from);
+    }
+    match body.get("error") {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Object(e)) => e.get("code").or_else(|| e.get("type")).and_then(Value::as_str).map(String::from),
+        _ => None,
+    }
+}
+
+/// `Bearer xoxb-…9f3a`: enough to tell tokens apart, not enough to use one.
+fn principal(headers: &HeaderMap) -> Option<String> {
+    let auth = headers.get("authorization")?.to_str().ok()?;
+    let (scheme, secret) = auth.split_once(' ').unwrap_or(("", auth));
+    Some(format!("{scheme} {}", redact_secret(secret.trim())).trim().to_string())
+}
+
+fn token_field(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(text) {
+        return m.get("token").and_then(Value::as_str).map(|t| format!("token {}", redact_secret(t)));
+    }
+    text.split('&').find_map(|kv| kv.strip_prefix("token=")).map(|t| format!("token {}", redact_secret(t)))
+}
+
+pub fn redact_secret(secret: &str) -> String {
+    let prefix: String = secret.chars().take_while(|c| *c != '-' && *c != '_').collect();
+    let tail: String = secret.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    if secret.len() <= 8 {
+        "…".into()
+    } else if prefix.len() < secret.len() && prefix.len() <= 6 {
+        let sep = secret.as_bytes()[prefix.len()] as char;
+        format!("{prefix}{sep}…{tail}")
+    } else {
+        format!("…{tail}")
+    }
+}
+
+const SECRET_KEYS: &[&str] = &["token", "password", "client_secret", "secret", "signing_secret", "refresh_token", "code"];
+
+fn redact_query(q: &str) -> String {
+    q.split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) if SECRET_KEYS.contains(&k) => format!("{k}={}", redact_secret(v)),
+            _ => kv.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn redact_body(bytes: &[u8]) -> Vec<u8> {
+    if let Ok(mut v) = serde_json::from_slice::<Value>(bytes) {
+        redact_json(&mut v);
+        return serde_json::to_vec(&v).unwrap_or_default();
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) if text.contains('=') && !text.contains('\n') => redact_query(text).into_bytes(),
+        _ => bytes.to_vec(),
+    }
+}
+
+fn redact_json(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, val) in m.iter_mut() {
+                if SECRET_KEYS.contains(&k.as_str()) {
+                    if let Value::String(s) = val {
+                        *s = redact_secret(s);
+                    }
+                } else {
+                    redact_json(val);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(redact_json),
+        _ => {}
+    }
+}
+
+fn capped(bytes: &[u8]) -> Option<String> {
+    if bytes.is_empty() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(bytes);
+    if text.len() <= BODY_CAP {
+        return Some(text.into_owned());
+    }
+    let mut cut = BODY_CAP;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    Some(format!("{}…[{} bytes cut]", &text[..cut], text.len() - cut))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_everywhere() {
+        assert_eq!(redact_secret("xoxb-123456789-abcdefghijkl"), "xoxb-…ijkl");
+        assert_eq!(redact_secret("sk_test_asymmetric000000000000stripe"), "sk_…ripe");
+        assert_eq!(redact_secret("short"), "…");
+        let body = redact_body(br#"{"token":"xoxb-123456789-abcdefghijkl","text":"hi","nested":{"password":"password123"}}"#);
+        let text = String::from_utf8(body).unwrap();
+        assert!(!text.contains("abcdefgh") && !text.contains("password123") && text.contains("\"hi\""), "{text}");
+        let form = String::from_utf8(redact_body(b"channel=C1&token=xoxp-1234567890-secretpart")).unwrap();
+        assert_eq!(form, "channel=C1&token=xoxp-…part");
+        assert_eq!(redact_query("a=1&client_secret=abcdefghijkl"), "a=1&client_secret=…ijkl");
+    }
+
+    #[test]
+    fn error_codes_of_each_product_shape() {
+        assert_eq!(error_code(&serde_json::json!({"ok": false, "error": "channel_not_found"})).as_deref(), Some("channel_not_found"));
+        assert_eq!(error_code(&serde_json::json!({"ok": true})), None);
+        assert_eq!(
+            error_code(&serde_json::json!({"error": {"type": "card_error", "code": "card_declined"}})).as_deref(),
+            Some("card_declined")
+        );
+    }
+
+    #[test]
+    fn bodies_are_capped_on_a_char_boundary() {
+        let long = "é".repeat(BODY_CAP);
+        let c = capped(long.as_bytes()).unwrap();
+        assert!(c.contains("bytes cut]"));
+    }
+}
