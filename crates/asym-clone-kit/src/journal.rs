@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use asym_contract::journal::JournalEntry;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
@@ -124,17 +124,38 @@ pub async fn record(State(journal): State<Journal>, req: Request, next: Next) ->
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(redact_query);
     let principal = principal(req.headers());
+    // Only bodies of a known, modest size are read here; an upload streams through
+    // untouched and is journaled without its body.
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, READ_CAP).await {
-        Ok(b) => b,
-        Err(_) => Bytes::new(),
+    let (req, request_body, form_principal) = if small(&parts.headers) {
+        let bytes = axum::body::to_bytes(body, READ_CAP).await.unwrap_or_default();
+        let form_principal = principal.is_none().then(|| token_field(&bytes)).flatten();
+        let request_body = capped(&redact_body(&bytes));
+        (Request::from_parts(parts, Body::from(bytes)), request_body, form_principal)
+    } else {
+        (Request::from_parts(parts, body), Some("[body not kept: large or streamed]".to_string()), None)
     };
-    let form_principal = principal.is_none().then(|| token_field(&bytes)).flatten();
-    let request_body = capped(&redact_body(&bytes));
-    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let resp = next.run(req).await;
     let (parts, body) = resp.into_parts();
-    let out = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
     let status = parts.status.as_u16();
+    let response_small = http_body::Body::size_hint(&body).upper().is_some_and(|n| n <= READ_CAP as u64);
+    if !response_small {
+        journal.append(JournalEntry {
+            seq: 0,
+            time,
+            method,
+            path,
+            query,
+            principal: principal.or(form_principal),
+            status,
+            error: None,
+            latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+            request: request_body,
+            response: Some("[body not kept: large or streamed]".into()),
+        });
+        return Response::from_parts(parts, body);
+    }
+    let out = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
     let parsed: Option<Value> = serde_json::from_slice(&out).ok();
     let entry = JournalEntry {
         seq: 0,
@@ -151,6 +172,15 @@ pub async fn record(State(journal): State<Journal>, req: Request, next: Next) ->
     };
     journal.append(entry);
     Response::from_parts(parts, Body::from(out))
+}
+
+/// A body with a declared length under the cap (bodies without one are streamed).
+fn small(headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n <= READ_CAP)
 }
 
 /// The product's error code in a response body: Slack's `error`, Stripe's
