@@ -33,9 +33,9 @@ def _asym(home, *args):
     return out.stdout
 
 
-@pytest.fixture(scope="session")
-def clone():
-    """The spun clone: {"id", "api", "bot", "user"}; `api` already ends in `/api`."""
+def spun_clone():
+    """Spins a seeded clone in its own ASYM_HOME; yields {"id", "api", "bot", "user"}
+    (`api` already ends in `/api`) and destroys it afterwards."""
     if not os.path.exists(ASYM_BIN):
         pytest.exit(f"asym binary not found at {ASYM_BIN}: run `cargo build -p asym-cli` or set ASYM_BIN", returncode=2)
     home = tempfile.mkdtemp(prefix="asym-conformance-py-")
@@ -48,11 +48,19 @@ def clone():
             "api": spun["api"],
             "bot": spun["tokens"]["bot"],
             "user": spun["tokens"]["user"],
+            "home": home,
         }
     finally:
         if spun is not None:
             _asym(home, "destroy", spun["id"])
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def clone():
+    """The session's shared clone. Modules that assert exact workspace contents
+    override this fixture with one of their own (see test_slack_sdk.py)."""
+    yield from spun_clone()
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 `base_url`. Data comes from the `acme-corp` fixture
 (templates/slack/fixtures/acme-corp.json).
 
-No test here posts to #general, so its seeded history stays exact.
+No test here posts to #general, so its seeded history stays exact. This module
+asserts the exact seeded workspace, so it spins a clone of its own instead of
+sharing the session's (other modules add channels, users and apps).
 """
 
 import asyncio
@@ -11,6 +13,33 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+
+from conftest import spun_clone
+
+
+@pytest.fixture(scope="module")
+def clone():
+    yield from spun_clone()
+
+
+@pytest.fixture(scope="module")
+def base_url(clone):
+    return clone["api"] + "/"
+
+
+@pytest.fixture(scope="module")
+def bot(clone, base_url):
+    return WebClient(token=clone["bot"], base_url=base_url)
+
+
+@pytest.fixture(scope="module")
+def user(clone, base_url):
+    return WebClient(token=clone["user"], base_url=base_url)
+
+
+@pytest.fixture(scope="module")
+def bot_identity(bot):
+    return bot.auth_test()
 
 TEAM = "T0ACME0001"
 DANA = "U0ACMEDANA"
@@ -341,10 +370,11 @@ def test_bad_cursor(bot):
 
 
 def test_not_implemented_method(bot):
-    resp = api_error(bot.reactions_add, channel=GENERAL, name="thumbsup", timestamp="1704110400.000100")
+    # Methods Slack publishes that the clone has not built yet (see templates/slack/COVERAGE.md).
+    resp = api_error(bot.reminders_add, text="stand-up", time="in 5 minutes")
     assert resp["error"] == "not_implemented"
-    assert resp["req_method"] == "reactions.add"
-    resp = api_error(bot.conversations_join, channel=ARCHIVED)
+    assert resp["req_method"] == "reminders.add"
+    resp = api_error(bot.stars_add, channel=RANDOM, timestamp="1704110400.000100")
     assert resp["error"] == "not_implemented"
 
 
@@ -376,7 +406,7 @@ def test_async_client(clone, base_url):
         assert err.value.response["error"] == "invalid_auth"
 
         with pytest.raises(SlackApiError) as err:
-            await client.pins_add(channel=RANDOM, timestamp=r["ts"])
+            await client.dnd_setSnooze(num_minutes=5)
         assert err.value.response["error"] == "not_implemented"
 
     asyncio.run(scenario())

@@ -46,6 +46,8 @@ pub async fn provision(clone_id: &str, db: &Pool, req: ProvisionRequest) -> Resu
         bot.email = None;
         bot.is_bot = true;
         bot.bot_id = Some(bot_id.clone());
+        // A bot user is never an admin or owner of the workspace.
+        (bot.is_admin, bot.is_owner, bot.is_primary_owner) = (false, false, false);
         workspace::insert_user(&mut *tx, &bot, None).await.map_err(io)?;
         // The seeded app has been invited to the open public channels, so the
         // bot token works out of the box; private channels still need an invite.
