@@ -21,6 +21,7 @@ fn record(id: &str, state: CloneState) -> CloneRecord {
         database: format!("/tmp/asym/clones/{id}/clone.sqlite"),
         redis_prefix: format!("asym:{id}:"),
         kv_url: "memory".into(),
+        rate_limits: true,
         snapshots: Vec::new(),
         ports: BTreeMap::from([("api".to_string(), 7401)]),
         state,
