@@ -41,6 +41,11 @@ static MANIFEST: LazyLock<TemplateManifest> = LazyLock::new(|| {
 pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0001_init", sql: include_str!("../migrations/0001_init.sql") },
     Migration { name: "0002_events", sql: include_str!("../migrations/0002_events.sql") },
+    Migration { name: "0003_conversations", sql: include_str!("../migrations/0003_conversations.sql") },
+    Migration { name: "0004_chat", sql: include_str!("../migrations/0004_chat.sql") },
+    Migration { name: "0005_workspace", sql: include_str!("../migrations/0005_workspace.sql") },
+    Migration { name: "0006_files", sql: include_str!("../migrations/0006_files.sql") },
+    Migration { name: "0007_apps", sql: include_str!("../migrations/0007_apps.sql") },
     // -- later migrations go here, one line each, in number order --
 ];
 

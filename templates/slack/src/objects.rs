@@ -185,6 +185,7 @@ pub fn message(m: &MessageRow, team_id: &str, reply_users: &[String]) -> Value {
             o.insert("parent_user_id".into(), Value::from(u.clone()));
         }
     }
+    message_chat_fields(o, m);
     v
 }
 
@@ -198,5 +199,272 @@ pub fn channel_type(c: &ChannelRow) -> &'static str {
         "group"
     } else {
         "channel"
+    }
+}
+
+/// Users listed per reaction unless a method is asked for the `full` list.
+pub const REACTION_USERS_SHOWN: usize = 50;
+
+/// The chat family's parts of a message: `hidden` (and Slackbot as the thread's
+/// author) on a deleted thread parent's tombstone, `reactions`, `pinned_to`.
+pub fn message_chat_fields(o: &mut serde_json::Map<String, Value>, m: &MessageRow) {
+    if m.subtype.as_deref() == Some("tombstone") {
+        o.insert("hidden".into(), Value::from(true));
+        if let Some(u) = &m.user_id {
+            o.insert("parent_user_id".into(), Value::from(u.clone()));
+        }
+    }
+    if let Some(r) = reactions(m, false) {
+        o.insert("reactions".into(), r);
+    }
+    if m.pinned_at.is_some() {
+        o.insert("pinned_to".into(), json!([m.channel_id]));
+    }
+}
+
+/// A message's reactions, `[{name, users, count}]`, in the order they were first
+/// added; `users` is cut to [`REACTION_USERS_SHOWN`] unless `full`. None when
+/// the message has no reaction.
+pub fn reactions(m: &MessageRow, full: bool) -> Option<Value> {
+    let mut list: Value = serde_json::from_str(m.reactions.as_deref()?).ok()?;
+    let items = list.as_array_mut()?;
+    if items.is_empty() {
+        return None;
+    }
+    if !full {
+        for r in items.iter_mut() {
+            if let Some(users) = r.get_mut("users").and_then(Value::as_array_mut) {
+                users.truncate(REACTION_USERS_SHOWN);
+            }
+        }
+    }
+    Some(list)
+}
+
+/// What [`channel`] leaves out and some methods show: the channel's former names,
+/// and the viewer's own read cursor and open state (DMs and group DMs).
+#[derive(Debug, Default, Clone)]
+pub struct ChannelView {
+    pub previous_names: Vec<String>,
+    pub last_read: Option<String>,
+    pub is_open: Option<bool>,
+}
+
+/// A conversation as conversations.info, create, join, invite and rename render it.
+pub fn conversation(c: &ChannelRow, is_member: bool, im_user: Option<&str>, view: &ChannelView) -> Value {
+    let mut v = channel(c, is_member, im_user);
+    if let Some(o) = v.as_object_mut() {
+        if !c.is_im {
+            o.insert("previous_names".into(), json!(view.previous_names));
+        }
+        if let Some(last_read) = &view.last_read {
+            o.insert("last_read".into(), Value::from(last_read.clone()));
+        }
+        if (c.is_im || c.is_mpim)
+            && let Some(open) = view.is_open
+        {
+            o.insert("is_open".into(), Value::from(open));
+        }
+    }
+    v
+}
+
+/// A message with the extra top-level fields its subtype carries (`inviter` on
+/// channel_join, `topic` on channel_topic, `old_name` and `name` on channel_name…).
+pub fn message_with_fields(m: &MessageRow, team_id: &str, reply_users: &[String], fields: Option<&Value>) -> Value {
+    let mut v = message(m, team_id, reply_users);
+    if let (Some(o), Some(Value::Object(extra))) = (v.as_object_mut(), fields) {
+        for (k, x) in extra {
+            o.insert(k.clone(), x.clone());
+        }
+    }
+    v
+}
+
+/// One share of a file as its `shares` map shows it, with the thread's repliers.
+pub struct FileShareView<'a> {
+    pub share: &'a crate::store::files::ShareRow,
+    pub reply_users: Vec<String>,
+}
+
+/// The lowercase, `_`-joined name Slack puts in a file's URLs (`Q3 Report.pdf` →
+/// `q3_report.pdf`).
+pub fn file_slug(name: &str) -> String {
+    let slug: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' { c.to_ascii_lowercase() } else { '_' })
+        .collect();
+    if slug.is_empty() { "file".into() } else { slug }
+}
+
+/// A file object as files.info, files.list, files.completeUploadExternal and a
+/// message's `files` render it. `origin` is the clone's public origin (its
+/// `url_private` serves the bytes); `domain` the workspace's Slack domain; only
+/// shares the viewer may see appear in `shares`, `channels`, `groups` and `ims`.
+pub fn file(f: &crate::store::files::FileRow, origin: &str, domain: &str, shares: &[FileShareView<'_>]) -> Value {
+    let slug = file_slug(&f.name);
+    let private_base = format!("{origin}/files-pri/{}-{}", f.team_id, f.id);
+    let (mut public, mut private) = (serde_json::Map::new(), serde_json::Map::new());
+    let (mut channels, mut groups, mut ims): (Vec<String>, Vec<String>, Vec<String>) = (vec![], vec![], vec![]);
+    let mut is_public = false;
+    for view in shares.iter().filter(|v| v.share.visible) {
+        let s = view.share;
+        let mut e = json!({
+            "reply_users": view.reply_users,
+            "reply_users_count": view.reply_users.len(),
+            "reply_count": s.reply_count,
+            "ts": s.ts,
+        });
+        if let Some(t) = &s.thread_ts {
+            e["thread_ts"] = json!(t);
+        }
+        if let Some(l) = s.latest_reply.as_ref().filter(|_| s.reply_count > 0) {
+            e["latest_reply"] = json!(l);
+        }
+        e["share_user_id"] = json!(s.user_id);
+        let open = !s.is_private && !s.is_im && !s.is_mpim;
+        let (map, list) = if open {
+            is_public = true;
+            e["channel_name"] = json!(s.channel_name.clone().unwrap_or_default());
+            e["team_id"] = json!(f.team_id);
+            (&mut public, &mut channels)
+        } else if s.is_im {
+            (&mut private, &mut ims)
+        } else {
+            (&mut private, &mut groups)
+        };
+        if let Some(Value::Array(items)) = map.get_mut(&s.channel_id) {
+            items.push(e);
+        } else {
+            map.insert(s.channel_id.clone(), json!([e]));
+        }
+        if !list.contains(&s.channel_id) {
+            list.push(s.channel_id.clone());
+        }
+    }
+    let mut share_map = serde_json::Map::new();
+    if !public.is_empty() {
+        share_map.insert("public".into(), Value::Object(public));
+    }
+    if !private.is_empty() {
+        share_map.insert("private".into(), Value::Object(private));
+    }
+    let snippet = f.mode == "snippet";
+    let mut v = json!({
+        "id": f.id,
+        "created": f.created,
+        "timestamp": f.created,
+        "name": f.name,
+        "title": f.title,
+        "mimetype": f.mimetype,
+        "filetype": f.filetype,
+        "pretty_type": f.pretty_type,
+        "user": f.user_id,
+        "user_team": f.team_id,
+        "editable": snippet,
+        "size": f.size,
+        "mode": f.mode,
+        "is_external": false,
+        "external_type": "",
+        "is_public": is_public,
+        "public_url_shared": false,
+        "display_as_bot": false,
+        "username": "",
+        "url_private": format!("{private_base}/{slug}"),
+        "url_private_download": format!("{private_base}/download/{slug}"),
+        "media_display_type": "unknown",
+        "permalink": format!("https://{domain}.slack.com/files/{}/{}/{slug}", f.user_id, f.id),
+        "comments_count": 0,
+        "is_starred": false,
+        "shares": share_map,
+        "channels": channels,
+        "groups": groups,
+        "ims": ims,
+        "has_more_shares": false,
+        "has_rich_preview": false,
+        "file_access": "visible",
+    });
+    if snippet {
+        v["edit_link"] = json!(format!("https://{domain}.slack.com/files/{}/{}/{slug}/edit", f.user_id, f.id));
+    }
+    if let Some(alt) = &f.alt_txt {
+        v["alt_txt"] = json!(alt);
+    }
+    if let Some(preview) = &f.preview {
+        let shown = preview.lines().count() as i64;
+        v["preview"] = json!(preview);
+        v["lines"] = json!(f.lines);
+        v["lines_more"] = json!((f.lines - shown).max(0));
+        v["preview_is_truncated"] = json!(f.preview_truncated);
+    }
+    v
+}
+
+/// What a message shows for a file deleted since it was shared.
+pub fn file_tombstone(id: &str) -> Value {
+    json!({ "id": id, "mode": "tombstone" })
+}
+
+// -- workspace family: full profiles, user groups, bookmarks --
+
+/// A user as users.info/users.list render it once the workspace family's profile
+/// fields exist: [`user`] with the profile of [`user_profile`].
+pub fn user_with_profile(u: &UserRow, p: Option<&crate::store::workspace::ProfileRow>, show_email: bool, now: i64) -> Value {
+    let mut v = user(u, show_email);
+    v["profile"] = user_profile(u, p, show_email, now);
+    v
+}
+
+/// The `profile` object (users.profile.get/set, user objects): phone, pronouns,
+/// first/last name, status (cleared once `status_expiration` has passed), custom
+/// `fields`, avatar hash and image URLs. Email only with `users:read.email`.
+pub fn user_profile(u: &UserRow, p: Option<&crate::store::workspace::ProfileRow>, show_email: bool, now: i64) -> Value {
+    use sha2::{Digest, Sha256};
+    let mut profile = user(u, show_email)["profile"].clone();
+    let default = crate::store::workspace::ProfileRow::default();
+    let p = p.unwrap_or(&default);
+    let expired = p.status_expiration > 0 && p.status_expiration <= now;
+    let (first, last) = match (&p.first_name, &p.last_name) {
+        (None, None) => (
+            u.real_name.split_whitespace().next().unwrap_or("").to_string(),
+            u.real_name.split_whitespace().skip(1).collect::<Vec<_>>().join(" "),
+        ),
+        (f, l) => (f.clone().unwrap_or_default(), l.clone().unwrap_or_default()),
+    };
+    let digest = hex::encode(Sha256::digest(u.id.as_bytes()));
+    let o = profile.as_object_mut().expect("profile is an object");
+    o.insert("phone".into(), Value::from(p.phone.clone()));
+    o.insert("skype".into(), Value::from(p.skype.clone()));
+    if !p.pronouns.is_empty() {
+        o.insert("pronouns".into(), Value::from(p.pronouns.clone()));
+    }
+    o.insert("first_name".into(), Value::from(first));
+    o.insert("last_name".into(), Value::from(last));
+    o.insert("status_text".into(), Value::from(if expired { "" } else { p.status_text.as_str() }));
+    o.insert("status_text_canonical".into(), Value::from(""));
+    o.insert("status_emoji".into(), Value::from(if expired { "" } else { p.status_emoji.as_str() }));
+    o.insert("status_emoji_display_info".into(), json!([]));
+    o.insert("status_expiration".into(), Value::from(if expired { 0 } else { p.status_expiration }));
+    let fields = serde_json::from_str::<Value>(&p.fields).ok().filter(|f| f.as_object().is_some_and(|m| !m.is_empty()));
+    o.insert("fields".into(), fields.unwrap_or(Value::Null));
+    o.insert("avatar_hash".into(), Value::from(format!("g{}", &digest[..11])));
+    for size in [24, 32, 48, 72, 192, 512] {
+        o.insert(
+            format!("image_{size}"),
+            Value::from(format!(
+                "https://secure.gravatar.com/avatar/{}.jpg?s={size}&d=https%3A%2F%2Fa.slack-edge.com%2Fdf10d%2Fimg%2Favatars%2Fava_0001-{size}.png",
+                &digest[..32]
+            )),
+        );
+    }
+    profile
+}
+
+/// One custom emoji's value: its image URL, or `alias:<name>`.
+pub fn emoji_value(team_id: &str, e: &crate::store::workspace::EmojiRow) -> Value {
+    match (&e.alias_for, &e.image_hash) {
+        (Some(target), _) => Value::from(format!("alias:{target}")),
+        (None, Some(hash)) => Value::from(format!("https://emoji.slack-edge.com/{team_id}/{}/{hash}.png", e.name)),
+        (None, None) => Value::from(""),
     }
 }

@@ -21,6 +21,8 @@ pub struct Principal {
     pub app_id: Option<String>,
     pub bot_id: Option<String>,
     pub scopes: Vec<String>,
+    /// Hash of the calling token (auth.revoke deletes it).
+    pub token_hash: String,
 }
 
 impl Principal {
@@ -40,7 +42,11 @@ impl Principal {
 
 pub async fn authenticate(db: &Pool, token: Option<&str>) -> SlackResult<Principal> {
     let token = token.filter(|t| !t.is_empty()).ok_or(SlackError::NotAuthed)?;
-    let row = workspace::token(db, &hash_token(token)).await?.ok_or(SlackError::InvalidAuth)?;
+    if crate::model::web_login::looks_like_jwt(token) {
+        return crate::model::web_login::principal(db, token, crate::wire::now_secs()).await;
+    }
+    let token_hash = hash_token(token);
+    let row = workspace::token(db, &token_hash).await?.ok_or(SlackError::InvalidAuth)?;
     Ok(Principal {
         kind: if row.kind == "bot" { TokenKind::Bot } else { TokenKind::User },
         team_id: row.team_id,
@@ -48,6 +54,7 @@ pub async fn authenticate(db: &Pool, token: Option<&str>) -> SlackResult<Princip
         app_id: row.app_id,
         bot_id: row.bot_id,
         scopes: row.scopes.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+        token_hash,
     })
 }
 

@@ -1,9 +1,23 @@
 //! The Slack workspace rules: who may do what, and what each operation changes.
 //! No HTTP types here; `routes/` renders what these return.
 
+pub mod apps;
 pub mod auth;
+pub mod bookmarks;
 pub mod chat;
 pub mod conversations;
+pub mod delivery;
+pub mod dms;
+pub mod emoji;
+pub mod files;
+pub mod membership;
+pub mod pins;
 pub mod provision;
+pub mod reactions;
+pub mod scheduled;
+pub mod search;
 pub mod seed;
+pub mod tokens;
+pub mod usergroups;
 pub mod users;
+pub mod web_login;

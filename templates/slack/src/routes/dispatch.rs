@@ -67,9 +67,139 @@ pub const METHODS: &[Method] = &[
     },
     Method { name: "chat.postMessage", needs_token: true, scopes: &["chat:write"], tier: Tier::Special },
     // -- conversations family (conversations.*, users.conversations) --
+    Method {
+        name: "conversations.create",
+        needs_token: true,
+        scopes: &["channels:manage", "channels:write", "groups:write", "im:write", "mpim:write"],
+        tier: Tier::T2,
+    },
+    Method { name: "conversations.join", needs_token: true, scopes: &["channels:join", "channels:write"], tier: Tier::T3 },
+    Method {
+        name: "conversations.leave",
+        needs_token: true,
+        scopes: &["channels:manage", "channels:write", "groups:write", "im:write", "mpim:write"],
+        tier: Tier::T3,
+    },
+    Method {
+        name: "conversations.invite",
+        needs_token: true,
+        scopes: &["channels:manage", "channels:write", "groups:write", "im:write", "mpim:write"],
+        tier: Tier::T3,
+    },
+    Method {
+        name: "conversations.kick",
+        needs_token: true,
+        scopes: &["channels:manage", "channels:write", "groups:write", "im:write", "mpim:write"],
+        tier: Tier::T3,
+    },
+    Method {
+        name: "conversations.archive",
+        needs_token: true,
+        scopes: &["channels:manage", "channels:write", "groups:write", "im:write", "mpim:write"],
+        tier: Tier::T2,
+    },
+    Method {
+        name: "conversations.unarchive",
+        needs_token: true,
+        scopes: &["channels:manage", "channels:write", "groups:write", "im:write", "mpim:write"],
+        tier: Tier::T2,
+    },
+    Method {
+        name: "conversations.rename",
+        needs_token: true,
+        scopes: &["channels:manage", "channels:write", "groups:write", "im:write", "mpim:write"],
+        tier: Tier::T2,
+    },
+    Method {
+        name: "conversations.setTopic",
+        needs_token: true,
+        scopes: &["channels:manage", "channels:write", "groups:write", "im:write", "mpim:write"],
+        tier: Tier::T3,
+    },
+    Method {
+        name: "conversations.setPurpose",
+        needs_token: true,
+        scopes: &["channels:manage", "channels:write", "groups:write", "im:write", "mpim:write"],
+        tier: Tier::T3,
+    },
+    Method {
+        name: "conversations.replies",
+        needs_token: true,
+        scopes: &["channels:history", "groups:history", "im:history", "mpim:history"],
+        tier: Tier::T3,
+    },
+    Method {
+        name: "conversations.members",
+        needs_token: true,
+        scopes: &["channels:read", "groups:read", "im:read", "mpim:read"],
+        tier: Tier::T4,
+    },
+    Method {
+        name: "conversations.open",
+        needs_token: true,
+        scopes: &["channels:manage", "channels:write", "groups:write", "im:write", "mpim:write"],
+        tier: Tier::T3,
+    },
+    Method {
+        name: "conversations.close",
+        needs_token: true,
+        scopes: &["channels:manage", "channels:write", "groups:write", "im:write", "mpim:write"],
+        tier: Tier::T2,
+    },
+    Method {
+        name: "conversations.mark",
+        needs_token: true,
+        scopes: &["channels:manage", "channels:write", "groups:write", "im:write", "mpim:write"],
+        tier: Tier::T3,
+    },
+    Method {
+        name: "users.conversations",
+        needs_token: true,
+        scopes: &["channels:read", "groups:read", "im:read", "mpim:read"],
+        tier: Tier::T3,
+    },
     // -- chat family (chat.*, reactions.*, pins.*) --
+    Method { name: "chat.update", needs_token: true, scopes: &["chat:write"], tier: Tier::T3 },
+    Method { name: "chat.delete", needs_token: true, scopes: &["chat:write"], tier: Tier::T3 },
+    Method { name: "chat.postEphemeral", needs_token: true, scopes: &["chat:write"], tier: Tier::T4 },
+    Method { name: "chat.meMessage", needs_token: true, scopes: &["chat:write"], tier: Tier::T3 },
+    Method { name: "chat.getPermalink", needs_token: true, scopes: &[], tier: Tier::T4 },
+    Method { name: "chat.scheduleMessage", needs_token: true, scopes: &["chat:write"], tier: Tier::T3 },
+    Method { name: "chat.scheduledMessages.list", needs_token: true, scopes: &[], tier: Tier::T3 },
+    Method { name: "chat.deleteScheduledMessage", needs_token: true, scopes: &["chat:write"], tier: Tier::T3 },
+    Method { name: "reactions.add", needs_token: true, scopes: &["reactions:write"], tier: Tier::T3 },
+    Method { name: "reactions.remove", needs_token: true, scopes: &["reactions:write"], tier: Tier::T2 },
+    Method { name: "reactions.get", needs_token: true, scopes: &["reactions:read"], tier: Tier::T3 },
+    Method { name: "reactions.list", needs_token: true, scopes: &["reactions:read"], tier: Tier::T2 },
+    Method { name: "pins.add", needs_token: true, scopes: &["pins:write"], tier: Tier::T2 },
+    Method { name: "pins.remove", needs_token: true, scopes: &["pins:write"], tier: Tier::T2 },
+    Method { name: "pins.list", needs_token: true, scopes: &["pins:read"], tier: Tier::T2 },
     // -- workspace family (users.*, auth.revoke, search.*, bookmarks.*, usergroups.*, emoji.list) --
+    Method { name: "users.lookupByEmail", needs_token: true, scopes: &["users:read.email"], tier: Tier::T3 },
+    Method { name: "users.getPresence", needs_token: true, scopes: &["users:read"], tier: Tier::T3 },
+    Method { name: "users.setPresence", needs_token: true, scopes: &["users:write"], tier: Tier::T2 },
+    Method { name: "users.profile.get", needs_token: true, scopes: &["users.profile:read"], tier: Tier::T4 },
+    Method { name: "users.profile.set", needs_token: true, scopes: &["users.profile:write"], tier: Tier::T3 },
+    Method { name: "auth.revoke", needs_token: true, scopes: &[], tier: Tier::T3 },
+    Method { name: "search.messages", needs_token: true, scopes: &["search:read"], tier: Tier::T2 },
+    Method { name: "bookmarks.add", needs_token: true, scopes: &["bookmarks:write"], tier: Tier::T2 },
+    Method { name: "bookmarks.edit", needs_token: true, scopes: &["bookmarks:write"], tier: Tier::T2 },
+    Method { name: "bookmarks.remove", needs_token: true, scopes: &["bookmarks:write"], tier: Tier::T2 },
+    Method { name: "bookmarks.list", needs_token: true, scopes: &["bookmarks:read"], tier: Tier::T3 },
+    Method { name: "usergroups.list", needs_token: true, scopes: &["usergroups:read"], tier: Tier::T2 },
+    Method { name: "usergroups.create", needs_token: true, scopes: &["usergroups:write"], tier: Tier::T2 },
+    Method { name: "usergroups.update", needs_token: true, scopes: &["usergroups:write"], tier: Tier::T2 },
+    Method { name: "usergroups.enable", needs_token: true, scopes: &["usergroups:write"], tier: Tier::T2 },
+    Method { name: "usergroups.disable", needs_token: true, scopes: &["usergroups:write"], tier: Tier::T2 },
+    Method { name: "usergroups.users.list", needs_token: true, scopes: &["usergroups:read"], tier: Tier::T2 },
+    Method { name: "usergroups.users.update", needs_token: true, scopes: &["usergroups:write"], tier: Tier::T2 },
+    Method { name: "emoji.list", needs_token: true, scopes: &["emoji:read"], tier: Tier::T2 },
     // -- files family (files.*) --
+    Method { name: "files.getUploadURLExternal", needs_token: true, scopes: &["files:write"], tier: Tier::T4 },
+    Method { name: "files.completeUploadExternal", needs_token: true, scopes: &["files:write"], tier: Tier::T4 },
+    Method { name: "files.info", needs_token: true, scopes: &["files:read"], tier: Tier::T4 },
+    Method { name: "files.list", needs_token: true, scopes: &["files:read"], tier: Tier::T3 },
+    Method { name: "files.delete", needs_token: true, scopes: &["files:write"], tier: Tier::T3 },
 ];
 
 pub const PUBLISHED: &str = include_str!("../../spec-methods.txt");
@@ -80,6 +210,7 @@ pub async fn call(
     Path(method): Path<String>,
     call: Result<SlackCall, SlackError>,
 ) -> Response {
+    crate::model::scheduled::deliver_due(&db).await;
     let Some(spec) = METHODS.iter().find(|m| m.name == method) else {
         return if PUBLISHED.lines().any(|l| l == method) {
             SlackError::NotImplemented { method }.into_response()
@@ -91,6 +222,8 @@ pub async fn call(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
+    // Events API delivery runs in this process from the first call on.
+    crate::model::delivery::ensure_running(&ctx);
     let who = if spec.needs_token {
         match auth::authenticate(&db, call.token.as_deref()).await {
             Ok(p) => Some(p),
@@ -111,7 +244,8 @@ pub async fn call(
             return ratelimit::ratelimited(retry_after);
         }
     }
-    let result = run(spec.name, &db, who.as_ref(), &call.args).await;
+    // File URLs in responses are absolute: the clone's public URL is scoped over the call.
+    let result = crate::model::files::with_public_url(&ctx.public_url, run(spec.name, &db, who.as_ref(), &call.args)).await;
     let mut resp = match result {
         Ok(Value::Object(fields)) => {
             let mut body = serde_json::Map::with_capacity(fields.len() + 1);
@@ -148,9 +282,64 @@ async fn run(method: &str, db: &Db, who: Option<&Principal>, args: &Args) -> Res
         "conversations.history" => conversations::history(db, who, args).await,
         "chat.postMessage" => chat::post_message(db, who, args).await,
         // -- conversations family --
+        "conversations.create" => crate::model::membership::create(db, who, args).await,
+        "conversations.join" => crate::model::membership::join(db, who, args).await,
+        "conversations.leave" => crate::model::membership::leave(db, who, args).await,
+        "conversations.invite" => crate::model::membership::invite(db, who, args).await,
+        "conversations.kick" => crate::model::membership::kick(db, who, args).await,
+        "conversations.archive" => crate::model::membership::archive(db, who, args).await,
+        "conversations.unarchive" => crate::model::membership::unarchive(db, who, args).await,
+        "conversations.rename" => crate::model::membership::rename(db, who, args).await,
+        "conversations.setTopic" => crate::model::membership::set_topic(db, who, args).await,
+        "conversations.setPurpose" => crate::model::membership::set_purpose(db, who, args).await,
+        "conversations.replies" => crate::model::conversations::replies(db, who, args).await,
+        "conversations.members" => crate::model::conversations::members(db, who, args).await,
+        "conversations.open" => crate::model::dms::open(db, who, args).await,
+        "conversations.close" => crate::model::dms::close(db, who, args).await,
+        "conversations.mark" => crate::model::dms::mark(db, who, args).await,
+        "users.conversations" => crate::model::conversations::users_conversations(db, who, args).await,
         // -- chat family --
+        "chat.update" => chat::update(db, who, args).await,
+        "chat.delete" => chat::delete(db, who, args).await,
+        "chat.postEphemeral" => chat::post_ephemeral(db, who, args).await,
+        "chat.meMessage" => chat::me_message(db, who, args).await,
+        "chat.getPermalink" => chat::get_permalink(db, who, args).await,
+        "chat.scheduleMessage" => crate::model::scheduled::schedule(db, who, args).await,
+        "chat.scheduledMessages.list" => crate::model::scheduled::list(db, who, args).await,
+        "chat.deleteScheduledMessage" => crate::model::scheduled::delete(db, who, args).await,
+        "reactions.add" => crate::model::reactions::add(db, who, args).await,
+        "reactions.remove" => crate::model::reactions::remove(db, who, args).await,
+        "reactions.get" => crate::model::reactions::get(db, who, args).await,
+        "reactions.list" => crate::model::reactions::list(db, who, args).await,
+        "pins.add" => crate::model::pins::add(db, who, args).await,
+        "pins.remove" => crate::model::pins::remove(db, who, args).await,
+        "pins.list" => crate::model::pins::list(db, who, args).await,
         // -- workspace family --
+        "users.lookupByEmail" => users::lookup_by_email(db, who, args).await,
+        "users.getPresence" => users::get_presence(db, who, args).await,
+        "users.setPresence" => users::set_presence(db, who, args).await,
+        "users.profile.get" => users::profile_get(db, who, args).await,
+        "users.profile.set" => users::profile_set(db, who, args).await,
+        "auth.revoke" => crate::model::tokens::revoke(db, who, args).await,
+        "search.messages" => crate::model::search::messages(db, who, args).await,
+        "bookmarks.add" => crate::model::bookmarks::add(db, who, args).await,
+        "bookmarks.edit" => crate::model::bookmarks::edit(db, who, args).await,
+        "bookmarks.remove" => crate::model::bookmarks::remove(db, who, args).await,
+        "bookmarks.list" => crate::model::bookmarks::list(db, who, args).await,
+        "usergroups.list" => crate::model::usergroups::list(db, who, args).await,
+        "usergroups.create" => crate::model::usergroups::create(db, who, args).await,
+        "usergroups.update" => crate::model::usergroups::update(db, who, args).await,
+        "usergroups.enable" => crate::model::usergroups::set_enabled(db, who, args, true).await,
+        "usergroups.disable" => crate::model::usergroups::set_enabled(db, who, args, false).await,
+        "usergroups.users.list" => crate::model::usergroups::users_list(db, who, args).await,
+        "usergroups.users.update" => crate::model::usergroups::users_update(db, who, args).await,
+        "emoji.list" => crate::model::emoji::list(db, who).await,
         // -- files family --
+        "files.getUploadURLExternal" => crate::model::files::get_upload_url(db, who, args).await,
+        "files.completeUploadExternal" => crate::model::files::complete_upload(db, who, args).await,
+        "files.info" => crate::model::files::info(db, who, args).await,
+        "files.list" => crate::model::files::list(db, who, args).await,
+        "files.delete" => crate::model::files::delete(db, who, args).await,
         other => Err(SlackError::NotImplemented { method: other.into() }),
     }
 }

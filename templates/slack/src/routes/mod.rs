@@ -2,7 +2,9 @@
 //! [`METHODS`] lists what is built, with the scopes each accepts, and everything
 //! else in Slack's published method list answers `not_implemented`.
 
+mod apps;
 mod dispatch;
+mod files;
 mod ratelimit;
 
 use asym_clone_kit::CloneCtx;
@@ -12,5 +14,10 @@ use axum::routing::post;
 pub use dispatch::{METHODS, PUBLISHED, Tier};
 
 pub fn router() -> Router<CloneCtx> {
-    Router::new().route("/api/{method}", post(dispatch::call).get(dispatch::call))
+    Router::new()
+        .route("/api/{method}", post(dispatch::call).get(dispatch::call))
+        .merge(files::router())
+        .route("/api/_asym/apps", post(apps::create).get(apps::list))
+        .route("/api/_asym/deliveries", axum::routing::get(apps::deliveries))
+        .route("/api/auth/login", post(apps::login))
 }

@@ -32,7 +32,7 @@ pub struct ChannelRow {
     pub num_members: i64,
 }
 
-const COLS: &str = "c.id, c.team_id, c.name, c.is_private, c.is_im, c.is_mpim, c.is_general, c.is_archived, c.creator, \
+pub(crate) const COLS: &str = "c.id, c.team_id, c.name, c.is_private, c.is_im, c.is_mpim, c.is_general, c.is_archived, c.creator, \
     c.topic, c.topic_creator, c.topic_last_set, c.purpose, c.purpose_creator, c.purpose_last_set, c.created, c.updated, \
     (SELECT COUNT(*) FROM channel_members m WHERE m.channel_id = c.id) AS num_members";
 

@@ -1,5 +1,13 @@
 //! All of the Slack clone's SQL. Row types mirror the tables in `migrations/`.
 
+pub mod apps;
+pub mod bookmarks;
 pub mod channels;
+pub mod conversations;
+pub mod files;
 pub mod messages;
+pub mod reactions;
+pub mod scheduled;
+pub mod search;
+pub mod usergroups;
 pub mod workspace;

@@ -192,3 +192,148 @@ pub async fn token(db: impl AnyExecutor<'_>, hash: &str) -> sqlx::Result<Option<
     .fetch_optional(db)
     .await
 }
+
+// -- workspace family: profiles, presence, lookups, emoji --
+
+/// The profile fields kept beside the users table (`user_profiles`).
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct ProfileRow {
+    pub user_id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone: String,
+    pub skype: String,
+    pub pronouns: String,
+    pub status_text: String,
+    pub status_emoji: String,
+    pub status_expiration: i64,
+    pub fields: String,
+    pub updated: i64,
+}
+
+const PROFILE_COLS: &str =
+    "user_id, first_name, last_name, phone, skype, pronouns, status_text, status_emoji, status_expiration, fields, updated";
+
+pub async fn profile(db: impl AnyExecutor<'_>, user_id: &str) -> sqlx::Result<Option<ProfileRow>> {
+    sqlx::query_as(concatcp!("SELECT ", PROFILE_COLS, " FROM user_profiles WHERE user_id = $1")).bind(user_id).fetch_optional(db).await
+}
+
+/// Every stored profile of a team's users (users without a row have defaults).
+pub async fn team_profiles(db: impl AnyExecutor<'_>, team_id: &str) -> sqlx::Result<Vec<ProfileRow>> {
+    sqlx::query_as(concatcp!("SELECT ", PROFILE_COLS, " FROM user_profiles WHERE user_id IN (SELECT id FROM users WHERE team_id = $1)"))
+        .bind(team_id)
+        .fetch_all(db)
+        .await
+}
+
+pub async fn upsert_profile(db: impl AnyExecutor<'_>, p: &ProfileRow) -> sqlx::Result<()> {
+    sqlx::query(concatcp!(
+        "INSERT INTO user_profiles (",
+        PROFILE_COLS,
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT(user_id) DO UPDATE SET first_name = $2, last_name = $3, phone = $4, skype = $5, pronouns = $6, \
+         status_text = $7, status_emoji = $8, status_expiration = $9, fields = $10, updated = $11"
+    ))
+    .bind(&p.user_id)
+    .bind(&p.first_name)
+    .bind(&p.last_name)
+    .bind(&p.phone)
+    .bind(&p.skype)
+    .bind(&p.pronouns)
+    .bind(&p.status_text)
+    .bind(&p.status_emoji)
+    .bind(p.status_expiration)
+    .bind(&p.fields)
+    .bind(p.updated)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Writes the profile columns that live on the users row.
+pub async fn update_user_profile(db: impl AnyExecutor<'_>, u: &UserRow) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET real_name = $2, display_name = $3, title = $4, email = $5, updated = $6 WHERE id = $1")
+        .bind(&u.id)
+        .bind(&u.real_name)
+        .bind(&u.display_name)
+        .bind(&u.title)
+        .bind(&u.email)
+        .bind(u.updated)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A team's user by email address, ignoring case.
+pub async fn user_by_email(db: impl AnyExecutor<'_>, team_id: &str, email: &str) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(concatcp!(
+        "SELECT ",
+        USER_COLS,
+        " FROM users WHERE team_id = $1 AND LOWER(email) = LOWER($2) ORDER BY deleted, id LIMIT 1"
+    ))
+    .bind(team_id)
+    .bind(email)
+    .fetch_optional(db)
+    .await
+}
+
+/// Whether another user of the team already has `email`.
+pub async fn email_taken(db: impl AnyExecutor<'_>, team_id: &str, email: &str, except: &str) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE team_id = $1 AND LOWER(email) = LOWER($2) AND id <> $3")
+        .bind(team_id)
+        .bind(email)
+        .bind(except)
+        .fetch_one(db)
+        .await?;
+    Ok(n > 0)
+}
+
+/// A team's user by `name` (username) or display name, for `from:@name`.
+pub async fn user_by_name(db: impl AnyExecutor<'_>, team_id: &str, name: &str) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(concatcp!(
+        "SELECT ",
+        USER_COLS,
+        " FROM users WHERE team_id = $1 AND (LOWER(name) = LOWER($2) OR LOWER(display_name) = LOWER($2)) \
+         ORDER BY deleted, CASE WHEN LOWER(name) = LOWER($2) THEN 0 ELSE 1 END, id LIMIT 1"
+    ))
+    .bind(team_id)
+    .bind(name)
+    .fetch_optional(db)
+    .await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct PresenceRow {
+    #[sqlx(try_from = "asym_store::Flag")]
+    pub manual_away: bool,
+    pub last_activity: i64,
+}
+
+pub async fn presence(db: impl AnyExecutor<'_>, user_id: &str) -> sqlx::Result<Option<PresenceRow>> {
+    sqlx::query_as("SELECT manual_away, last_activity FROM user_presence WHERE user_id = $1").bind(user_id).fetch_optional(db).await
+}
+
+pub async fn set_presence(db: impl AnyExecutor<'_>, user_id: &str, manual_away: bool, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO user_presence (user_id, manual_away, last_activity) VALUES ($1, $2, $3) \
+         ON CONFLICT(user_id) DO UPDATE SET manual_away = $2, last_activity = $3",
+    )
+    .bind(user_id)
+    .bind(manual_away as i64)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct EmojiRow {
+    pub name: String,
+    pub image_hash: Option<String>,
+    pub alias_for: Option<String>,
+    pub created: i64,
+}
+
+pub async fn emoji(db: impl AnyExecutor<'_>) -> sqlx::Result<Vec<EmojiRow>> {
+    sqlx::query_as("SELECT name, image_hash, alias_for, created FROM emoji ORDER BY name").fetch_all(db).await
+}
