@@ -39,6 +39,13 @@ pub enum Command {
     Logs(LogsArgs),
     /// Show the requests a clone served since its last reset (the request journal).
     Trace(TraceArgs),
+    /// Apps inside a clone (Slack: an app from a manifest, with its own tokens and event subscriptions).
+    Apps {
+        #[command(subcommand)]
+        command: AppsCommand,
+    },
+    /// Event deliveries a clone made to apps' request URLs (status, attempts, errors).
+    Deliveries(DeliveriesArgs),
     /// Apply a fixture pack to a running clone; reset replays it.
     Seed(SeedArgs),
     /// Print a clone's credentials (the only command besides spin that shows them).
@@ -104,6 +111,30 @@ pub struct StatusArgs {
 #[derive(Debug, Args)]
 pub struct IdArg {
     pub id: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppsCommand {
+    /// Create an app from a manifest (JSON, the product's manifest format); prints its credentials.
+    Create {
+        id: String,
+        /// The manifest file.
+        #[arg(long)]
+        manifest: PathBuf,
+    },
+    /// List a clone's apps.
+    Ls { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct DeliveriesArgs {
+    pub id: String,
+    /// Only this app's deliveries.
+    #[arg(long)]
+    pub app: Option<String>,
+    /// At most this many (newest last).
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
 }
 
 #[derive(Debug, Args)]

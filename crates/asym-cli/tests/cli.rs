@@ -428,3 +428,38 @@ fn trace_shows_each_request_with_its_principal_and_error_and_reset_restarts_it()
     home.ok(&["reset", "traced"]);
     assert_eq!(home.ok(&["trace", "traced", "--json"]).trim(), "", "reset restarts the journal");
 }
+
+#[test]
+fn apps_from_a_manifest_get_exactly_their_scopes_and_deliveries_are_listed() {
+    let home = Home::new("apps");
+    let spun = home.json(&["spin", "slack", "--seed", "acme-corp", "--name", "appy", "--no-rate-limits"]);
+    let api = spun["clone"]["api"].as_str().unwrap().to_string();
+    let manifest = home.write(
+        "reader.json",
+        &json!({
+            "display_information": {"name": "reader"},
+            "oauth_config": {"scopes": {"bot": ["channels:read", "chat:write"]}}
+        })
+        .to_string(),
+    );
+    let app = home.json(&["apps", "create", "appy", "--manifest", manifest.to_str().unwrap()]);
+    let token = app["bot_token"].as_str().unwrap();
+    assert!(app["app_id"].as_str().unwrap().starts_with('A') && token.starts_with("xoxb-"), "{app}");
+    assert_eq!(slack(&api, "conversations.list", token, json!({}))["ok"], true);
+    let denied = slack(&api, "users.list", token, json!({}));
+    assert_eq!(denied["error"], "missing_scope", "{denied}");
+    assert_eq!(denied["provided"], "channels:read,chat:write");
+
+    let listed = home.json(&["apps", "ls", "appy"]);
+    assert!(listed["apps"].as_array().unwrap().iter().any(|a| a.to_string().contains(app["app_id"].as_str().unwrap())), "{listed}");
+    assert_eq!(home.json(&["deliveries", "appy"])["deliveries"], json!([]));
+
+    let bad = home.write("bad.json", r#"{"display_information": {"name": "x"}, "oauth_config": {"scopes": {"bot": ["not:a:scope"]}}}"#);
+    let err = home.fails(&["apps", "create", "appy", "--manifest", bad.to_str().unwrap()], "CONTROL_REJECTED");
+    assert!(err.contains("invalid_manifest"), "{err}");
+    let not_json = home.write("notjson.json", "{");
+    home.fails(&["apps", "create", "appy", "--manifest", not_json.to_str().unwrap()], "MANIFEST_INVALID");
+    home.fails(&["apps", "ls", "nope"], "CLONE_NOT_FOUND");
+    home.ok(&["stop", "appy"]);
+    home.fails(&["apps", "ls", "appy"], "CLONE_NOT_RUNNING");
+}

@@ -63,6 +63,8 @@ pub enum AsymError {
     LlmUnavailable,
     #[error("could not fetch docs from {url}: {reason}")]
     DocsFetchFailed { url: String, reason: String },
+    #[error("clone `{id}` refused {route}: {reason}")]
+    ControlRejected { id: String, route: String, reason: String },
     #[error("{backend} is unreachable: {reason}")]
     BackendUnreachable { backend: String, reason: String },
     #[error("{what} already exists on the shared server")]
@@ -117,6 +119,7 @@ impl AsymError {
             NotImplemented { .. } => "NOT_IMPLEMENTED",
             ProviderUnavailable { .. } => "PROVIDER_UNAVAILABLE",
             BackendUnreachable { .. } => "BACKEND_UNREACHABLE",
+            ControlRejected { .. } => "CONTROL_REJECTED",
             SnapshotNotFound { .. } => "SNAPSHOT_NOT_FOUND",
             StorageExists { .. } => "STORAGE_EXISTS",
             LlmUnavailable => "LLM_UNAVAILABLE",

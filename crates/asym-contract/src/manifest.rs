@@ -22,6 +22,10 @@ pub struct TemplateManifest {
     /// The template mints credentials at spin (`POST /_asym/admin/provision`).
     #[serde(default)]
     pub provision: bool,
+    /// Named control-plane routes of the first service, guarded by the admin token
+    /// (`apps` → `/api/_asym/apps`): `asym apps` and `asym deliveries` use them.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub control: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -77,6 +77,10 @@ pub trait CloneProvider: Send + Sync {
     /// is appended when `follow`.
     async fn journal(&self, record: &CloneRecord, follow: bool) -> Result<BoxStream<'static, Result<String>>>;
 
+    /// Calls one of the template's control-plane routes (`GET` when `body` is
+    /// `None`, else `POST`) with the clone's admin token; returns its JSON.
+    async fn control(&self, record: &CloneRecord, path: &str, body: Option<&serde_json::Value>) -> Result<serde_json::Value>;
+
     /// Whether the storage backends clones use are reachable (for `asym doctor`).
     async fn backends(&self) -> Vec<BackendHealth>;
 

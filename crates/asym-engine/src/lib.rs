@@ -13,6 +13,7 @@
 
 pub mod catalog;
 mod clone_file;
+mod control;
 pub mod doctor;
 pub mod env;
 mod lifecycle;

@@ -68,6 +68,34 @@ pub async fn admin_post<B: Serialize, T: DeserializeOwned>(
     Err(from_admin_error(clone_id, err))
 }
 
+/// A template's own control route: JSON in, JSON out; a refusal keeps the clone's
+/// error code and details in one line.
+pub async fn control(
+    client: &reqwest::Client,
+    clone_id: &str,
+    origin: &str,
+    path: &str,
+    admin_token: &str,
+    body: Option<&serde_json::Value>,
+) -> Result<serde_json::Value, AsymError> {
+    let unreachable = |reason: String| AsymError::CloneUnreachable { id: clone_id.into(), route: path.into(), reason };
+    let req = match body {
+        Some(b) => client.post(format!("{origin}{path}")).json(b),
+        None => client.get(format!("{origin}{path}")),
+    };
+    let resp = req.header(ADMIN_TOKEN_HEADER, admin_token).send().await.map_err(|e| unreachable(e.to_string()))?;
+    let status = resp.status();
+    let bytes = resp.bytes().await.map_err(|e| unreachable(e.to_string()))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|_| unreachable(format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes))))?;
+    if status.is_success() && value.get("ok") != Some(&serde_json::Value::Bool(false)) {
+        return Ok(value);
+    }
+    let code = value.get("error").and_then(|e| e.as_str()).unwrap_or("error");
+    let details = value.get("errors").map(|e| format!(": {e}")).unwrap_or_default();
+    Err(AsymError::ControlRejected { id: clone_id.into(), route: path.into(), reason: format!("HTTP {status} {code}{details}") })
+}
+
 /// Maps the clone's named error back to the engine's variant where one exists.
 fn from_admin_error(clone_id: &str, e: AdminError) -> AsymError {
     match e.code.as_str() {

@@ -297,6 +297,11 @@ impl CloneProvider for LocalProvider {
         logs::stream(files, req.tail, req.follow)
     }
 
+    async fn control(&self, record: &CloneRecord, path: &str, body: Option<&serde_json::Value>) -> Result<serde_json::Value> {
+        let origin = self.admin_origin(record)?;
+        client::control(&self.http, record.id.as_str(), &origin, path, &record.admin_token, body).await
+    }
+
     async fn journal(&self, record: &CloneRecord, follow: bool) -> Result<BoxStream<'static, Result<String>>> {
         let path = self.clone_dir(record.id.as_str()).join("journal.jsonl");
         logs::stream(vec![logs::LogFile { service: "journal".into(), path }], None, follow)

@@ -1,5 +1,6 @@
 //! One module per verb. Each parses nothing (clap did), calls the engine, renders.
 
+mod apps;
 mod doctor;
 mod env;
 mod lifecycle;
@@ -46,6 +47,8 @@ pub async fn run(command: Command, p: &Printer) -> Result<Exit> {
                 Command::Snapshots(a) => snapshot::list(&engine, p, &a.id),
                 Command::Logs(a) => logs::run(&engine, p, a).await,
                 Command::Trace(a) => trace::run(&engine, p, &a, false).await,
+                Command::Apps { command } => apps::run(&engine, p, command).await,
+                Command::Deliveries(a) => apps::deliveries(&engine, p, a).await,
                 Command::Seed(a) => seed::run(&engine, p, a).await,
                 Command::Tokens(a) => tokens::run(&engine, p, a).await,
                 Command::Env { command } => env::run(&engine, p, command).await,
