@@ -24,7 +24,7 @@ pub use golden::{GoldenKey, GoldenStore};
 pub use handle::{Db, StoreHandle, materialize};
 pub use kv::{Kv, KvEntry, MemoryKv, open_kv};
 pub use migrate::Migration;
-pub use pool::{Flag, Pool, begin_write};
+pub use pool::{Flag, Pool, WriteTx, begin_write};
 pub use target::{Image, Target};
 
 /// Errors from storage, mapped to [`asym_contract::AsymError`] at the edge.

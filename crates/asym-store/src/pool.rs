@@ -5,6 +5,8 @@
 //! never declare them and queries never produce them (no SUM over BIGINT, which
 //! is NUMERIC on PostgreSQL; cast it).
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -39,11 +41,54 @@ pub async fn connect(target: &Target, create: bool) -> StoreResult<Pool> {
     }
 }
 
-/// A transaction that takes the write lock up front on SQLite. A deferred
-/// transaction that reads and then writes cannot wait for the lock (SQLite answers
-/// `SQLITE_BUSY_SNAPSHOT` at once), so every read-then-write goes through here.
-pub async fn begin_write(pool: &Pool) -> sqlx::Result<Transaction<'static, Any>> {
-    if is_sqlite(pool) { pool.begin_with("BEGIN IMMEDIATE").await } else { pool.begin().await }
+/// A transaction that writes. On SQLite it takes the write lock up front (a
+/// deferred transaction that reads and then writes cannot wait for the lock:
+/// SQLite answers `SQLITE_BUSY_SNAPSHOT` at once), and writers of one database
+/// queue on an in-process lane first, so they wait on a fair async lock instead of
+/// SQLite's busy handler, which sleeps up to 100 ms between tries.
+pub async fn begin_write(pool: &Pool) -> sqlx::Result<WriteTx> {
+    if !is_sqlite(pool) {
+        return Ok(WriteTx { tx: pool.begin().await?, _lane: None });
+    }
+    let lane = lane(pool.connect_options().database_url.path()).lock_owned().await;
+    Ok(WriteTx { tx: pool.begin_with("BEGIN IMMEDIATE").await?, _lane: Some(lane) })
+}
+
+/// The write lane of one SQLite file.
+fn lane(path: &str) -> Arc<tokio::sync::Mutex<()>> {
+    static LANES: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = LazyLock::new(Default::default);
+    let mut lanes = LANES.lock().unwrap_or_else(|p| p.into_inner());
+    lanes.entry(path.to_string()).or_default().clone()
+}
+
+/// A write transaction (and, on SQLite, its place in the write lane until it
+/// ends). Derefs to the connection, so `&mut *tx` is an executor.
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _lane: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> sqlx::Result<()> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
 }
 
 pub fn is_sqlite(pool: &Pool) -> bool {

@@ -27,7 +27,6 @@ use asym_store::{Pool, StoreHandle};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
-use sqlx::Any;
 use tokio::sync::Notify;
 
 use crate::ids;
@@ -266,7 +265,7 @@ fn message_subscription(channel_type: &str) -> &'static str {
     }
 }
 
-async fn member(tx: &mut sqlx::Transaction<'static, Any>, channel: Option<&str>, user: Option<&str>) -> sqlx::Result<bool> {
+async fn member(tx: &mut asym_store::WriteTx, channel: Option<&str>, user: Option<&str>) -> sqlx::Result<bool> {
     match (channel, user) {
         (Some(c), Some(u)) => channels::is_member(&mut **tx, c, u).await,
         (None, Some(_)) => Ok(true),
@@ -278,12 +277,7 @@ async fn member(tx: &mut sqlx::Transaction<'static, Any>, channel: Option<&str>,
 /// conversations the bot is in, user subscriptions those the installing user is
 /// in; public channel lifecycle events (`channel_*`) reach every subscriber;
 /// `app_mention` is derived from messages that mention the app's bot user.
-async fn route(
-    tx: &mut sqlx::Transaction<'static, Any>,
-    sub: &Subscriber,
-    ev: &OutboxEvent,
-    payload: &Value,
-) -> sqlx::Result<Vec<Outgoing>> {
+async fn route(tx: &mut asym_store::WriteTx, sub: &Subscriber, ev: &OutboxEvent, payload: &Value) -> sqlx::Result<Vec<Outgoing>> {
     let kind = payload.get("type").and_then(Value::as_str).unwrap_or(&ev.kind).to_string();
     // `channel` is an id (`message`, `member_joined_channel`), a conversation
     // object (`im_created`, `channel_created`) or, for reactions and pins,

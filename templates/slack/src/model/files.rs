@@ -533,7 +533,7 @@ pub async fn complete_upload(db: &Pool, who: &Principal, args: &Args) -> SlackRe
 }
 
 /// Inserts a share message at the channel's next free `ts`.
-async fn insert_message(tx: &mut sqlx::Transaction<'static, sqlx::Any>, row: &mut MessageRow) -> SlackResult<()> {
+async fn insert_message(tx: &mut asym_store::WriteTx, row: &mut MessageRow) -> SlackResult<()> {
     let mut ts = wire::now_ts();
     if let Some(last) = messages::latest_ts(&mut **tx, &row.channel_id).await?
         && last >= ts
@@ -550,13 +550,7 @@ async fn insert_message(tx: &mut sqlx::Transaction<'static, sqlx::Any>, row: &mu
 }
 
 /// Renders file `id` for `viewer` inside a transaction.
-async fn render_in(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    viewer: &str,
-    id: &str,
-    origin: &str,
-    domain: &str,
-) -> SlackResult<Value> {
+async fn render_in(tx: &mut asym_store::WriteTx, viewer: &str, id: &str, origin: &str, domain: &str) -> SlackResult<Value> {
     let Some(f) = files::get(&mut **tx, id).await? else {
         return Ok(objects::file_tombstone(id));
     };
