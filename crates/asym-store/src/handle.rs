@@ -5,6 +5,7 @@
 
 use std::ops::Deref;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::{OwnedRwLockReadGuard, RwLock};
 
@@ -17,11 +18,21 @@ use crate::{StoreError, StoreResult, postgres};
 pub struct StoreHandle {
     target: Target,
     pool: Arc<RwLock<Option<Pool>>>,
+    /// Bumped whenever the database is replaced, so caches of what it holds can
+    /// tell they are stale.
+    generation: Arc<AtomicU64>,
 }
 
 /// The database for one request. Deref to the pool.
 #[derive(Clone)]
-pub struct Db(Arc<OwnedRwLockReadGuard<Option<Pool>, Pool>>);
+pub struct Db(Arc<OwnedRwLockReadGuard<Option<Pool>, Pool>>, u64);
+
+impl Db {
+    /// Which database this is: changes with every reset, restore and snapshot swap.
+    pub fn generation(&self) -> u64 {
+        self.1
+    }
+}
 
 impl Deref for Db {
     type Target = Pool;
@@ -54,7 +65,7 @@ pub async fn materialize(target: &Target, image: &Image) -> StoreResult<()> {
 impl StoreHandle {
     pub async fn open(target: Target) -> StoreResult<Self> {
         let pool = pool::connect(&target, false).await?;
-        Ok(StoreHandle { target, pool: Arc::new(RwLock::new(Some(pool))) })
+        Ok(StoreHandle { target, pool: Arc::new(RwLock::new(Some(pool))), generation: Arc::default() })
     }
 
     pub fn target(&self) -> &Target {
@@ -63,7 +74,9 @@ impl StoreHandle {
 
     pub async fn db(&self) -> StoreResult<Db> {
         let guard = self.pool.clone().read_owned().await;
-        OwnedRwLockReadGuard::try_map(guard, |p| p.as_ref()).map(|g| Db(Arc::new(g))).map_err(|_| {
+        // Read under the guard: a swap holds the write guard while it bumps.
+        let generation = self.generation.load(Ordering::Acquire);
+        OwnedRwLockReadGuard::try_map(guard, |p| p.as_ref()).map(|g| Db(Arc::new(g), generation)).map_err(|_| {
             StoreError::Unavailable(
                 "the clone database is closed: a reset failed midway or the clone is stopping; run `asym reset` again".into(),
             )
@@ -75,6 +88,7 @@ impl StoreHandle {
     /// midway is finished by the next one.
     pub async fn replace_with(&self, image: &Image) -> StoreResult<()> {
         let mut guard = self.pool.write().await;
+        self.generation.fetch_add(1, Ordering::AcqRel);
         if let Some(pool) = guard.take() {
             pool.close().await;
         }
@@ -101,6 +115,7 @@ impl StoreHandle {
     /// Copies the clone's current database to `image` (a named snapshot).
     pub async fn copy_to(&self, image: &Image) -> StoreResult<()> {
         let mut guard = self.pool.write().await;
+        self.generation.fetch_add(1, Ordering::AcqRel);
         match (&self.target, image) {
             (Target::Sqlite { .. }, Image::File(dest)) => {
                 let pool = guard.as_ref().ok_or_else(|| StoreError::Unavailable("the clone database is closed".into()))?;

@@ -1,7 +1,11 @@
 //! Token authentication and scope checks.
 
 use asym_clone_kit::secrets::hash_token;
-use asym_store::Pool;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex};
+
+use asym_store::{Db, Pool};
 
 use crate::errors::{SlackError, SlackResult};
 use crate::store::workspace;
@@ -38,6 +42,43 @@ impl Principal {
         }
         Err(SlackError::MissingScope { needed: needed.join(","), provided: self.scopes.join(",") })
     }
+}
+
+/// Bumped after every commit that revokes tokens; cached principals from before
+/// it are not trusted.
+static REVOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+type Cached = (u64, u64, Principal);
+static CACHE: LazyLock<Mutex<HashMap<String, Cached>>> = LazyLock::new(Default::default);
+const CACHE_MAX: usize = 10_000;
+
+/// Call after committing a transaction that deleted tokens (rotation, revoke).
+pub fn tokens_revoked() {
+    REVOCATIONS.fetch_add(1, Ordering::AcqRel);
+}
+
+/// [`authenticate`], remembering the principal of a token until the database is
+/// swapped (reset, restore) or a token is revoked. The revocation count is read
+/// before the lookup, so a lookup racing a revocation is never trusted later.
+pub async fn authenticate_cached(db: &Db, token: Option<&str>) -> SlackResult<Principal> {
+    let Some(t) = token.filter(|t| t.starts_with("xox")) else {
+        return authenticate(db, token).await;
+    };
+    let key = hash_token(t);
+    let (generation, revocations) = (db.generation(), REVOCATIONS.load(Ordering::Acquire));
+    if let Some((g, r, p)) = CACHE.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
+        && *g == generation
+        && *r == revocations
+    {
+        return Ok(p.clone());
+    }
+    let p = authenticate(db, token).await?;
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if cache.len() >= CACHE_MAX {
+        cache.clear();
+    }
+    cache.insert(key, (generation, revocations, p.clone()));
+    Ok(p)
 }
 
 pub async fn authenticate(db: &Pool, token: Option<&str>) -> SlackResult<Principal> {

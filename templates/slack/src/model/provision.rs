@@ -107,6 +107,7 @@ pub async fn provision(clone_id: &str, db: &Pool, req: ProvisionRequest) -> Resu
     .await
     .map_err(io)?;
     tx.commit().await.map_err(io)?;
+    crate::model::auth::tokens_revoked();
     Ok(CloneTokens([("bot".to_string(), bot), ("user".to_string(), user)].into_iter().collect()))
 }
 

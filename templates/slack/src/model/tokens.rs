@@ -23,5 +23,6 @@ pub async fn revoke(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Valu
     };
     events::emit(&mut *tx, &who.team_id, json!({ "type": "tokens_revoked", "tokens": tokens, "event_ts": crate::wire::now_ts() })).await?;
     tx.commit().await?;
+    crate::model::auth::tokens_revoked();
     Ok(json!({ "revoked": true }))
 }

@@ -225,7 +225,7 @@ pub async fn call(
     // Events API delivery runs in this process from the first call on.
     crate::model::delivery::ensure_running(&ctx);
     let who = if spec.needs_token {
-        match auth::authenticate(&db, call.token.as_deref()).await {
+        match auth::authenticate_cached(&db, call.token.as_deref()).await {
             Ok(p) => Some(p),
             Err(e) => return e.into_response(),
         }
