@@ -39,6 +39,8 @@ pub enum Command {
     Logs(LogsArgs),
     /// Show the requests a clone served since its last reset (the request journal).
     Trace(TraceArgs),
+    /// What a clone's data looks like now against its last reset (or a snapshot).
+    Diff(DiffArgs),
     /// Apps inside a clone (Slack: an app from a manifest, with its own tokens and event subscriptions).
     Apps {
         #[command(subcommand)]
@@ -138,6 +140,15 @@ pub struct DeliveriesArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The clone (or, for `env diff`, the environment).
+    pub id: String,
+    /// Compare with this snapshot instead of the seeded state.
+    #[arg(long)]
+    pub since: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct TraceArgs {
     /// The clone (or, for `env trace`, the environment).
     pub id: String,
@@ -217,6 +228,8 @@ pub enum EnvCommand {
     Destroy { name: String },
     /// Every member's request journal, merged by time.
     Trace(TraceArgs),
+    /// Every member's changes since its last reset (or a snapshot).
+    Diff(DiffArgs),
     /// Snapshot every member under one name.
     Snapshot { name: String, snapshot: String },
     /// Restore every member to a snapshot taken with `env snapshot`.

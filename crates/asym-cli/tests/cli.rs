@@ -463,3 +463,38 @@ fn apps_from_a_manifest_get_exactly_their_scopes_and_deliveries_are_listed() {
     home.ok(&["stop", "appy"]);
     home.fails(&["apps", "ls", "appy"], "CLONE_NOT_RUNNING");
 }
+
+#[test]
+fn diff_names_what_an_agent_added_changed_and_removed_since_reset_or_a_snapshot() {
+    let home = Home::new("diff");
+    let spun = home.json(&["spin", "slack", "--seed", "acme-corp", "--name", "differ", "--group", "diffenv", "--no-rate-limits"]);
+    let clone = &spun["members"][0]["clone"];
+    let (api, user) = (clone["api"].as_str().unwrap().to_string(), clone["tokens"]["user"].as_str().unwrap().to_string());
+    assert_eq!(home.json(&["diff", "differ"])["resources"], json!({}), "a fresh clone has no changes");
+
+    let posted = slack(&api, "chat.postMessage", &user, json!({"channel": "C0ACMERAND", "text": "agent was here"}));
+    let ts = posted["ts"].as_str().unwrap().to_string();
+    slack(&api, "chat.update", &user, json!({"channel": "C0ACMERAND", "ts": ts, "text": "agent was here, edited"}));
+    slack(&api, "conversations.setTopic", &user, json!({"channel": "C0ACMESUPP", "topic": "ship it"}));
+    let d = home.json(&["diff", "differ"]);
+    assert_eq!(d["since"], "reset");
+    let added = d["resources"]["messages"]["added"].as_array().unwrap_or_else(|| panic!("{d}"));
+    assert!(added.iter().any(|m| m["ts"] == ts && m["text"] == "agent was here, edited"), "{d}");
+    let topic = d["resources"]["channels"]["changed"].as_array().unwrap();
+    assert!(topic.iter().any(|c| c["key"]["id"] == "C0ACMESUPP" && c["fields"]["topic"]["to"] == "ship it"), "{d}");
+    assert!(d["resources"].get("tokens").is_none(), "credentials are not workspace state");
+
+    home.ok(&["snapshot", "differ", "mid"]);
+    slack(&api, "chat.delete", &user, json!({"channel": "C0ACMERAND", "ts": ts}));
+    let since = home.json(&["diff", "differ", "--since", "mid"]);
+    assert_eq!(since["since"], "mid");
+    assert_eq!(since["resources"]["messages"]["removed"][0]["ts"], ts, "{since}");
+    let human = home.ok(&["diff", "differ"]);
+    assert!(human.contains("channels:") && human.contains("ship it"), "{human}");
+    let env = home.json(&["env", "diff", "diffenv"]);
+    assert!(env["differ"]["resources"]["channels"].is_object());
+    home.fails(&["diff", "differ", "--since", "nope"], "SNAPSHOT_NOT_FOUND");
+
+    home.ok(&["reset", "differ"]);
+    assert_eq!(home.json(&["diff", "differ"])["resources"], json!({}), "reset leaves nothing to report");
+}

@@ -29,6 +29,8 @@ pub struct AdminState {
     /// The clone's folder; key-value snapshots are written under it.
     pub state_dir: PathBuf,
     pub journal: crate::journal::Journal,
+    /// The fixture packs the clone's database started from.
+    pub seed: Vec<String>,
 }
 
 pub fn router(state: AdminState) -> Router {
@@ -38,6 +40,7 @@ pub fn router(state: AdminState) -> Router {
         .route(RESET_PATH, post(reset))
         .route(SNAPSHOT_PATH, post(snapshot))
         .route(RESTORE_PATH, post(restore))
+        .route(admin::DIFF_PATH, post(diff))
         .with_state(state)
 }
 
@@ -99,8 +102,16 @@ async fn provision(State(s): State<AdminState>, headers: HeaderMap, AdminJson(re
         return unauthorized();
     }
     run(async {
-        let db = s.ctx.store.as_ref().ok_or_else(no_db)?.db().await?;
+        let store = s.ctx.store.as_ref().ok_or_else(no_db)?;
+        let first = req.tokens.is_none() && req.revoke.is_none();
+        let db = store.db().await?;
         let tokens = s.ctx.template.provision(&s.ctx, &db, req).await?;
+        drop(db);
+        if first && !s.ctx.template.resources().is_empty() {
+            // The spin's own provisioning is part of the starting point of `asym diff`.
+            let golden = golden::ensure(&s.golden, store.target(), &s.ctx.template, &s.seed).await?;
+            crate::diff::record_baseline(s.ctx.template.resources(), store, &golden, &s.state_dir).await?;
+        }
         Ok(ProvisionResponse { tokens })
     })
     .await
@@ -137,6 +148,7 @@ async fn reset(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): 
         s.ctx.kv.clear().await?;
         s.journal.truncate().await;
         reapply(&s, store, req.tokens).await?;
+        crate::diff::record_baseline(s.ctx.template.resources(), store, &golden, &s.state_dir).await?;
         Ok(ResetResponse { millis: started.elapsed().as_secs_f64() * 1000.0 })
     })
     .await
@@ -177,6 +189,29 @@ async fn restore(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req)
         s.ctx.kv.import(&keys).await?;
         reapply(&s, store, req.tokens).await?;
         Ok(ResetResponse { millis: started.elapsed().as_secs_f64() * 1000.0 })
+    })
+    .await
+}
+
+async fn diff(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): AdminJson<admin::DiffRequest>) -> Response {
+    if !authorized(&s, &headers) {
+        return unauthorized();
+    }
+    run(async {
+        let store = s.ctx.store.as_ref().ok_or_else(no_db)?;
+        let (image, since) = match &req.since {
+            Some(name) => {
+                let (image, _) = snapshot_paths(&s, store, name);
+                if !image_exists(store, &image).await? {
+                    return Err(AsymError::SnapshotNotFound { id: s.ctx.id.clone(), name: name.clone(), known: vec![] }.into());
+                }
+                (image, name.clone())
+            }
+            None => (golden::ensure(&s.golden, store.target(), &s.ctx.template, &req.seed.fixtures).await?, "reset".to_string()),
+        };
+        // Against the seeded state, what provisioning did at reset is not a change.
+        let baseline = if req.since.is_none() { crate::diff::load_baseline(&s.state_dir) } else { None };
+        Ok(crate::diff::compute(s.ctx.template.resources(), store, &image, since, baseline.as_ref()).await?)
     })
     .await
 }

@@ -11,6 +11,7 @@
 //! providers; it only reads the service environment of `asym_contract::admin`.
 
 pub mod admin;
+pub mod diff;
 pub mod golden;
 pub mod health;
 pub mod journal;

@@ -103,6 +103,7 @@ pub async fn app(template: Arc<dyn Template>, s: &ServeSettings) -> Result<(Rout
             golden,
             state_dir: s.state_dir.clone(),
             journal,
+            seed: s.seed.clone(),
         }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     Ok((app, ctx))

@@ -37,6 +37,11 @@ pub trait Template: Send + Sync + 'static {
     /// The product routes of one service; `None` when the template has no such service.
     fn router(&self, service: &str) -> Option<Router<CloneCtx>>;
 
+    /// The tables `asym diff` compares, under the product's names; none by default.
+    fn resources(&self) -> &'static [asym_contract::diff::Resource] {
+        &[]
+    }
+
     fn fixture(&self, name: &str) -> Option<&'static Fixture> {
         self.fixtures().iter().find(|f| f.name == name)
     }

@@ -38,6 +38,17 @@ pub const PROVISION_PATH: &str = "/_asym/admin/provision";
 pub const SEED_PATH: &str = "/_asym/admin/seed";
 pub const RESET_PATH: &str = "/_asym/admin/reset";
 pub const SNAPSHOT_PATH: &str = "/_asym/admin/snapshot";
+pub const DIFF_PATH: &str = "/_asym/admin/diff";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiffRequest {
+    /// The seed the clone was reset to (its golden image).
+    pub seed: SeedSpec,
+    /// Compare with this snapshot instead of the seeded state.
+    #[serde(default)]
+    pub since: Option<String>,
+}
 pub const RESTORE_PATH: &str = "/_asym/admin/restore";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

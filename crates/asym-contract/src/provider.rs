@@ -81,6 +81,9 @@ pub trait CloneProvider: Send + Sync {
     /// `None`, else `POST`) with the clone's admin token; returns its JSON.
     async fn control(&self, record: &CloneRecord, path: &str, body: Option<&serde_json::Value>) -> Result<serde_json::Value>;
 
+    /// What changed since the last reset, or since snapshot `since`.
+    async fn diff(&self, record: &CloneRecord, since: Option<&str>) -> Result<crate::diff::CloneDiff>;
+
     /// Whether the storage backends clones use are reachable (for `asym doctor`).
     async fn backends(&self) -> Vec<BackendHealth>;
 

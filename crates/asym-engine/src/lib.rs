@@ -14,6 +14,7 @@
 pub mod catalog;
 mod clone_file;
 mod control;
+pub mod diff;
 pub mod doctor;
 pub mod env;
 mod lifecycle;

@@ -104,7 +104,10 @@ fn from_admin_error(clone_id: &str, e: AdminError) -> AsymError {
         "NOT_IMPLEMENTED" => AsymError::NotImplemented { what: e.message },
         "SCHEMA_MISSING" => AsymError::SchemaMissing { id: clone_id.into(), what: e.message },
         "SNAPSHOT_NOT_FOUND" => AsymError::SnapshotNotFound { id: clone_id.into(), name: e.message, known: vec![] },
-        "BACKEND_UNREACHABLE" => AsymError::BackendUnreachable { backend: "a shared backend".into(), reason: e.message },
+        "BACKEND_UNREACHABLE" => {
+            let backend = if e.message.contains("PostgreSQL") { "PostgreSQL" } else { "Redis" };
+            AsymError::BackendUnreachable { backend: backend.into(), reason: e.message }
+        }
         _ => AsymError::CloneUnreachable { id: clone_id.into(), route: e.code, reason: e.message },
     }
 }

@@ -302,6 +302,11 @@ impl CloneProvider for LocalProvider {
         client::control(&self.http, record.id.as_str(), &origin, path, &record.admin_token, body).await
     }
 
+    async fn diff(&self, record: &CloneRecord, since: Option<&str>) -> Result<asym_contract::diff::CloneDiff> {
+        let req = admin::DiffRequest { seed: record.seed.clone(), since: since.map(String::from) };
+        self.admin(record, admin::DIFF_PATH, &req).await
+    }
+
     async fn journal(&self, record: &CloneRecord, follow: bool) -> Result<BoxStream<'static, Result<String>>> {
         let path = self.clone_dir(record.id.as_str()).join("journal.jsonl");
         logs::stream(vec![logs::LogFile { service: "journal".into(), path }], None, follow)

@@ -34,10 +34,16 @@ pub async fn connect(target: &Target, create: bool) -> StoreResult<Pool> {
                 .await?;
             Ok(pool)
         }
-        Target::Postgres { url, name } => opts.acquire_timeout(Duration::from_secs(5)).connect(url.as_str()).await.map_err(|e| match e {
-            sqlx::Error::Database(d) if d.code().as_deref() == Some("3D000") => StoreError::Missing(format!("database `{name}`")),
-            other => StoreError::Sqlx(other),
-        }),
+        // A shared server serves hundreds of clones: each keeps few connections,
+        // and none while idle.
+        Target::Postgres { url, name } => {
+            opts.max_connections(3).min_connections(0).acquire_timeout(Duration::from_secs(5)).connect(url.as_str()).await.map_err(|e| {
+                match e {
+                    sqlx::Error::Database(d) if d.code().as_deref() == Some("3D000") => StoreError::Missing(format!("database `{name}`")),
+                    other => StoreError::Sqlx(other),
+                }
+            })
+        }
     }
 }
 
@@ -59,6 +65,21 @@ fn lane(path: &str) -> Arc<tokio::sync::Mutex<()>> {
     static LANES: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = LazyLock::new(Default::default);
     let mut lanes = LANES.lock().unwrap_or_else(|p| p.into_inner());
     lanes.entry(path.to_string()).or_default().clone()
+}
+
+/// One connection to a PostgreSQL image (a readable twin or a scratch copy), for
+/// reading it once.
+pub async fn connect_reader(url: &str) -> StoreResult<Pool> {
+    install_default_drivers();
+    Ok(AnyPoolOptions::new().max_connections(1).acquire_timeout(Duration::from_secs(5)).connect(url).await?)
+}
+
+/// A read-only pool on an image file (a golden image or a snapshot), which must
+/// not gain `-wal`/`-shm` files or change in any way.
+pub async fn connect_image(path: &std::path::Path) -> StoreResult<Pool> {
+    install_default_drivers();
+    let url = format!("{}?mode=ro&immutable=1", sqlite::url_from_path(path));
+    Ok(AnyPoolOptions::new().max_connections(1).connect(&url).await?)
 }
 
 /// A write transaction (and, on SQLite, its place in the write lane until it

@@ -25,6 +25,7 @@ use std::sync::{Arc, LazyLock};
 
 use asym_clone_kit::{CloneCtx, Fixture, Template};
 use asym_contract::admin::ProvisionRequest;
+use asym_contract::diff::Resource;
 use asym_contract::{AsymError, CloneTokens, TemplateManifest};
 use asym_store::Pool;
 use asym_store::{Db, Migration, StoreResult};
@@ -51,6 +52,29 @@ pub const MIGRATIONS: &[Migration] = &[
 
 pub const FIXTURES: &[Fixture] = &[Fixture { name: "acme-corp", text: include_str!("../fixtures/acme-corp.json") }];
 
+/// What `asym diff` compares, under Slack's own names. Tokens, event queues and
+/// delivery logs are plumbing, not workspace state; file bytes are left out.
+pub const RESOURCES: &[Resource] = &[
+    Resource { name: "users", table: "users", key: &["id"], columns: &[] },
+    Resource { name: "profiles", table: "user_profiles", key: &["user_id"], columns: &[] },
+    Resource { name: "channels", table: "channels", key: &["id"], columns: &[] },
+    Resource { name: "memberships", table: "channel_members", key: &["channel_id", "user_id"], columns: &[] },
+    Resource { name: "messages", table: "messages", key: &["channel_id", "ts"], columns: &[] },
+    Resource { name: "reactions", table: "reactions", key: &["channel_id", "ts", "name", "user_id"], columns: &[] },
+    Resource { name: "scheduled_messages", table: "scheduled_messages", key: &["id"], columns: &[] },
+    Resource { name: "bookmarks", table: "bookmarks", key: &["id"], columns: &[] },
+    Resource { name: "usergroups", table: "usergroups", key: &["id"], columns: &[] },
+    Resource { name: "usergroup_members", table: "usergroup_members", key: &["usergroup_id", "user_id"], columns: &[] },
+    Resource {
+        name: "files",
+        table: "files",
+        key: &["id"],
+        columns: &["id", "team_id", "user_id", "state", "name", "title", "alt_txt", "mimetype", "filetype", "size", "created"],
+    },
+    Resource { name: "file_shares", table: "file_shares", key: &["file_id", "channel_id", "ts"], columns: &[] },
+    Resource { name: "apps", table: "apps", key: &["id"], columns: &[] },
+];
+
 pub struct SlackTemplate;
 
 pub fn template() -> Arc<dyn Template> {
@@ -69,6 +93,10 @@ impl Template for SlackTemplate {
 
     fn fixtures(&self) -> &'static [Fixture] {
         FIXTURES
+    }
+
+    fn resources(&self) -> &'static [Resource] {
+        RESOURCES
     }
 
     fn uses_database(&self, service: &str) -> bool {

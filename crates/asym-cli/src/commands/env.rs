@@ -76,6 +76,7 @@ pub async fn run(engine: &Engine, p: &Printer, command: EnvCommand) -> Result<Ex
             render_report(p, &report, &format!("restored to `{snapshot}`"))
         }
         EnvCommand::Trace(a) => super::trace::run(engine, p, &a, true).await,
+        EnvCommand::Diff(a) => super::diff::run_env(engine, p, &a).await,
         EnvCommand::Schema => schema(p),
     }
 }

@@ -1,6 +1,7 @@
 //! One module per verb. Each parses nothing (clap did), calls the engine, renders.
 
 mod apps;
+mod diff;
 mod doctor;
 mod env;
 mod lifecycle;
@@ -47,6 +48,7 @@ pub async fn run(command: Command, p: &Printer) -> Result<Exit> {
                 Command::Snapshots(a) => snapshot::list(&engine, p, &a.id),
                 Command::Logs(a) => logs::run(&engine, p, a).await,
                 Command::Trace(a) => trace::run(&engine, p, &a, false).await,
+                Command::Diff(a) => diff::run(&engine, p, &a).await,
                 Command::Apps { command } => apps::run(&engine, p, command).await,
                 Command::Deliveries(a) => apps::deliveries(&engine, p, a).await,
                 Command::Seed(a) => seed::run(&engine, p, a).await,

@@ -1,0 +1,158 @@
+//! `asym diff`: the clone's current rows against an image (its golden image, or a
+//! named snapshot), resource by resource. The image is read without touching it:
+//! a SQLite image is opened immutable; a PostgreSQL image is copied to a scratch
+//! database first, since template databases take no connections.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use asym_contract::AsymError;
+use asym_contract::diff::{CloneDiff, Resource, diff_rows};
+use asym_store::{Image, Pool, StoreHandle, Target, pool, postgres};
+use serde_json::Value;
+use sqlx::{AssertSqlSafe, Column, Row};
+
+type Rows = Vec<BTreeMap<String, Value>>;
+
+/// What provisioning adds on top of the golden image (the default app, its bot
+/// user and memberships): recorded right after spin and reset, so that a fresh
+/// clone has nothing to report.
+pub async fn record_baseline(resources: &[Resource], store: &StoreHandle, golden: &Image, state_dir: &Path) -> Result<(), AsymError> {
+    let delta = compute(resources, store, golden, "reset".into(), None).await?;
+    let path = state_dir.join("baseline.json");
+    std::fs::create_dir_all(state_dir).map_err(|e| AsymError::io(format!("creating {}", state_dir.display()), e))?;
+    std::fs::write(&path, serde_json::to_vec(&delta)?).map_err(|e| AsymError::io(format!("writing {}", path.display()), e))
+}
+
+pub fn load_baseline(state_dir: &Path) -> Option<CloneDiff> {
+    std::fs::read(state_dir.join("baseline.json")).ok().and_then(|b| serde_json::from_slice(&b).ok())
+}
+
+pub async fn compute(
+    resources: &[Resource],
+    store: &StoreHandle,
+    image: &Image,
+    since: String,
+    baseline: Option<&CloneDiff>,
+) -> Result<CloneDiff, AsymError> {
+    let mut current = Vec::new();
+    {
+        let db = store.db().await?;
+        for r in resources {
+            current.push(read(&db, r).await?);
+        }
+    }
+    let mut before = read_image(resources, store.target(), image).await?;
+    if let Some(base) = baseline {
+        for (r, rows) in resources.iter().zip(before.iter_mut()) {
+            if let Some(delta) = base.resources.get(r.name) {
+                apply(r, rows, delta);
+            }
+        }
+    }
+    let mut out = CloneDiff { since, resources: BTreeMap::new() };
+    for ((r, now), then) in resources.iter().zip(current).zip(before) {
+        let d = diff_rows(r.key, then, now);
+        if !d.is_empty() {
+            out.resources.insert(r.name.to_string(), d);
+        }
+    }
+    Ok(out)
+}
+
+/// `rows` with `delta` applied: what the image held plus what provisioning did.
+fn apply(r: &Resource, rows: &mut Rows, delta: &asym_contract::diff::ResourceDiff) {
+    let id = |row: &BTreeMap<String, Value>| -> Vec<Value> { r.key.iter().map(|k| row.get(*k).cloned().unwrap_or(Value::Null)).collect() };
+    let removed: Vec<Vec<Value>> = delta.removed.iter().map(id).collect();
+    rows.retain(|row| !removed.contains(&id(row)));
+    for c in &delta.changed {
+        let key: Vec<Value> = r.key.iter().map(|k| c.key.get(*k).cloned().unwrap_or(Value::Null)).collect();
+        if let Some(row) = rows.iter_mut().find(|row| id(row) == key) {
+            for (f, ch) in &c.fields {
+                row.insert(f.clone(), ch.to.clone());
+            }
+        }
+    }
+    rows.extend(delta.added.iter().cloned());
+}
+
+async fn read_image(resources: &[Resource], target: &Target, image: &Image) -> Result<Vec<Rows>, AsymError> {
+    let mut out = Vec::new();
+    match (target, image) {
+        (_, Image::File(path)) => {
+            let pool = pool::connect_image(path).await?;
+            for r in resources {
+                out.push(read(&pool, r).await?);
+            }
+            pool.close().await;
+        }
+        (Target::Postgres { url, .. }, Image::Database(src)) if src.starts_with("g_") => {
+            // Golden images take no connections; a readable twin is made once.
+            let twin = format!("{src}_r");
+            let mut admin = postgres::admin(url).await?;
+            if !postgres::exists(&mut admin, &twin).await? {
+                postgres::lock(&mut admin, &twin).await?;
+                let made = async {
+                    if !postgres::exists(&mut admin, &twin).await? {
+                        postgres::create_from(&mut admin, &twin, src).await?;
+                    }
+                    Ok::<_, asym_store::StoreError>(())
+                }
+                .await;
+                postgres::unlock(&mut admin, &twin).await?;
+                made?;
+            }
+            drop(admin);
+            let pool = pool::connect_reader(postgres::with_database(url, &twin).as_str()).await?;
+            for r in resources {
+                out.push(read(&pool, r).await?);
+            }
+            pool.close().await;
+        }
+        (Target::Postgres { url, name }, Image::Database(src)) => {
+            let scratch = format!("d_{}", &name[..name.len().min(40)]);
+            let mut admin = postgres::admin(url).await?;
+            postgres::drop_database(&mut admin, &scratch).await?;
+            postgres::create_from(&mut admin, &scratch, src).await?;
+            let read_all = async {
+                let pool = pool::connect_reader(postgres::with_database(url, &scratch).as_str()).await?;
+                let mut rows = Vec::new();
+                for r in resources {
+                    rows.push(read(&pool, r).await?);
+                }
+                pool.close().await;
+                Ok::<_, AsymError>(rows)
+            }
+            .await;
+            postgres::drop_database(&mut admin, &scratch).await?;
+            out = read_all?;
+        }
+        (_, other) => return Err(AsymError::Internal(format!("{other:?} is not an image of this backend"))),
+    }
+    Ok(out)
+}
+
+async fn read(db: &Pool, r: &Resource) -> Result<Rows, AsymError> {
+    // Table names come from the template's own constants, never from a request.
+    let columns = if r.columns.is_empty() { "*".to_string() } else { r.columns.join(", ") };
+    let sql = format!("SELECT {columns} FROM {}", r.table);
+    let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(db).await.map_err(asym_store::StoreError::from)?;
+    Ok(rows.iter().map(|row| row.columns().iter().map(|c| (c.name().to_string(), value(row, c.ordinal()))).collect()).collect())
+}
+
+/// One cell as JSON, whatever the backend's type for it.
+fn value(row: &sqlx::any::AnyRow, i: usize) -> Value {
+    if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
+        return v.map(Value::from).unwrap_or(Value::Null);
+    }
+    if let Ok(v) = row.try_get::<Option<String>, _>(i) {
+        return v.map(Value::from).unwrap_or(Value::Null);
+    }
+    if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
+        return v.map(Value::from).unwrap_or(Value::Null);
+    }
+    match row.try_get::<Option<Vec<u8>>, _>(i) {
+        Ok(Some(b)) => Value::from(format!("<{} bytes>", b.len())),
+        _ => Value::Null,
+    }
+}
