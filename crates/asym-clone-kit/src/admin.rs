@@ -107,10 +107,10 @@ async fn provision(State(s): State<AdminState>, headers: HeaderMap, AdminJson(re
         let db = store.db().await?;
         let tokens = s.ctx.template.provision(&s.ctx, &db, req).await?;
         drop(db);
-        if first && !s.ctx.template.resources().is_empty() {
+        if first {
             // The spin's own provisioning is part of the starting point of `asym diff`.
-            let golden = golden::ensure(&s.golden, store.target(), &s.ctx.template, &s.seed).await?;
-            crate::diff::record_baseline(s.ctx.template.resources(), store, &golden, &s.state_dir).await?;
+            let footprint = s.ctx.template.provision_footprint(&s.ctx.id);
+            crate::diff::record_baseline(s.ctx.template.resources(), &footprint, store, &s.state_dir).await?;
         }
         Ok(ProvisionResponse { tokens })
     })
@@ -148,7 +148,8 @@ async fn reset(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): 
         s.ctx.kv.clear().await?;
         s.journal.truncate().await;
         reapply(&s, store, req.tokens).await?;
-        crate::diff::record_baseline(s.ctx.template.resources(), store, &golden, &s.state_dir).await?;
+        let footprint = s.ctx.template.provision_footprint(&s.ctx.id);
+        crate::diff::record_baseline(s.ctx.template.resources(), &footprint, store, &s.state_dir).await?;
         Ok(ResetResponse { millis: started.elapsed().as_secs_f64() * 1000.0 })
     })
     .await

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use asym_contract::AsymError;
-use asym_contract::diff::{CloneDiff, Resource, diff_rows};
+use asym_contract::diff::{CloneDiff, Footprint, Resource, diff_rows};
 use asym_store::{Image, Pool, StoreHandle, Target, pool, postgres};
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, Column, Row};
@@ -15,10 +15,25 @@ use sqlx::{AssertSqlSafe, Column, Row};
 type Rows = Vec<BTreeMap<String, Value>>;
 
 /// What provisioning adds on top of the golden image (the default app, its bot
-/// user and memberships): recorded right after spin and reset, so that a fresh
-/// clone has nothing to report.
-pub async fn record_baseline(resources: &[Resource], store: &StoreHandle, golden: &Image, state_dir: &Path) -> Result<(), AsymError> {
-    let delta = compute(resources, store, golden, "reset".into(), None).await?;
+/// user and memberships), read right after spin and reset from the rows the
+/// template says provisioning writes, so that a fresh clone has nothing to report.
+pub async fn record_baseline(
+    resources: &[Resource],
+    footprint: &[Footprint],
+    store: &StoreHandle,
+    state_dir: &Path,
+) -> Result<(), AsymError> {
+    let mut delta = CloneDiff { since: "reset".into(), resources: BTreeMap::new() };
+    {
+        let db = store.db().await?;
+        for f in footprint {
+            let Some(r) = resources.iter().find(|r| r.name == f.resource) else { continue };
+            let rows = read_where(&db, r, f.column, &f.value).await?;
+            if !rows.is_empty() {
+                delta.resources.entry(r.name.to_string()).or_default().added.extend(rows);
+            }
+        }
+    }
     let path = state_dir.join("baseline.json");
     std::fs::create_dir_all(state_dir).map_err(|e| AsymError::io(format!("creating {}", state_dir.display()), e))?;
     std::fs::write(&path, serde_json::to_vec(&delta)?).map_err(|e| AsymError::io(format!("writing {}", path.display()), e))
@@ -132,16 +147,24 @@ async fn read_image(resources: &[Resource], target: &Target, image: &Image) -> R
     Ok(out)
 }
 
+async fn read_where(db: &Pool, r: &Resource, column: &str, value: &str) -> Result<Rows, AsymError> {
+    // Table and column names come from the template's own constants.
+    let columns = if r.columns.is_empty() { "*".to_string() } else { r.columns.join(", ") };
+    let sql = format!("SELECT {columns} FROM {} WHERE {column} = $1", r.table);
+    let rows = sqlx::query(AssertSqlSafe(sql)).bind(value.to_string()).fetch_all(db).await.map_err(asym_store::StoreError::from)?;
+    Ok(rows.iter().map(|row| row.columns().iter().map(|c| (c.name().to_string(), value_of(row, c.ordinal()))).collect()).collect())
+}
+
 async fn read(db: &Pool, r: &Resource) -> Result<Rows, AsymError> {
     // Table names come from the template's own constants, never from a request.
     let columns = if r.columns.is_empty() { "*".to_string() } else { r.columns.join(", ") };
     let sql = format!("SELECT {columns} FROM {}", r.table);
     let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(db).await.map_err(asym_store::StoreError::from)?;
-    Ok(rows.iter().map(|row| row.columns().iter().map(|c| (c.name().to_string(), value(row, c.ordinal()))).collect()).collect())
+    Ok(rows.iter().map(|row| row.columns().iter().map(|c| (c.name().to_string(), value_of(row, c.ordinal()))).collect()).collect())
 }
 
 /// One cell as JSON, whatever the backend's type for it.
-fn value(row: &sqlx::any::AnyRow, i: usize) -> Value {
+fn value_of(row: &sqlx::any::AnyRow, i: usize) -> Value {
     if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
         return v.map(Value::from).unwrap_or(Value::Null);
     }

@@ -37,6 +37,11 @@ pub trait Template: Send + Sync + 'static {
     /// The product routes of one service; `None` when the template has no such service.
     fn router(&self, service: &str) -> Option<Router<CloneCtx>>;
 
+    /// What provisioning writes for clone `clone_id` (see [`asym_contract::diff::Footprint`]).
+    fn provision_footprint(&self, _clone_id: &str) -> Vec<asym_contract::diff::Footprint> {
+        Vec::new()
+    }
+
     /// The tables `asym diff` compares, under the product's names; none by default.
     fn resources(&self) -> &'static [asym_contract::diff::Resource] {
         &[]

@@ -19,6 +19,16 @@ pub struct Resource {
     pub columns: &'static [&'static str],
 }
 
+/// Rows provisioning writes: those of `resource` whose `column` equals `value`.
+/// Read right after spin and reset, they are the diff's baseline on top of the
+/// golden image, at the cost of a few small queries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Footprint {
+    pub resource: &'static str,
+    pub column: &'static str,
+    pub value: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CloneDiff {
     /// `reset` (the seeded state) or the snapshot name.

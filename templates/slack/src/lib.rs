@@ -25,7 +25,7 @@ use std::sync::{Arc, LazyLock};
 
 use asym_clone_kit::{CloneCtx, Fixture, Template};
 use asym_contract::admin::ProvisionRequest;
-use asym_contract::diff::Resource;
+use asym_contract::diff::{Footprint, Resource};
 use asym_contract::{AsymError, CloneTokens, TemplateManifest};
 use asym_store::Pool;
 use asym_store::{Db, Migration, StoreResult};
@@ -97,6 +97,12 @@ impl Template for SlackTemplate {
 
     fn resources(&self) -> &'static [Resource] {
         RESOURCES
+    }
+
+    fn provision_footprint(&self, clone_id: &str) -> Vec<Footprint> {
+        let (app, bot) = model::provision::default_app_ids(clone_id);
+        let f = |resource, column, value: &str| Footprint { resource, column, value: value.to_string() };
+        vec![f("apps", "id", &app), f("users", "id", &bot), f("profiles", "user_id", &bot), f("memberships", "user_id", &bot)]
     }
 
     fn uses_database(&self, service: &str) -> bool {

@@ -16,6 +16,11 @@ use crate::wire::now_secs;
 
 pub const APP_NAME: &str = "asymmetric";
 
+/// The default app's id and its bot user's id, both derived from the clone id.
+pub fn default_app_ids(clone_id: &str) -> (String, String) {
+    (ids::derived('A', clone_id), ids::derived('U', &format!("{clone_id}/bot")))
+}
+
 pub async fn provision(clone_id: &str, db: &Pool, req: ProvisionRequest) -> Result<CloneTokens, AsymError> {
     let io = |e: sqlx::Error| AsymError::Database { target: "slack provision".into(), reason: e.to_string() };
     let mut tx = asym_store::begin_write(db).await.map_err(io)?;
