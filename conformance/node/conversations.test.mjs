@@ -17,7 +17,8 @@ import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ASYM_BIN = process.env.ASYM_BIN || join(REPO, 'target', 'debug', 'asym');
-const PORT_START = Number(process.env.ASYM_CONFORMANCE_PORT_START || 4300);
+// Each file gets its own 20 ports: node may run test files in parallel.
+const PORT_START = Number(process.env.ASYM_CONFORMANCE_PORT_START || 4300) + 40;
 
 const DANA = 'U0ACMEDANA';
 const ALEX = 'U0ACMEALEX';
@@ -77,7 +78,7 @@ async function allPages(c, method, args) {
 before(async () => {
   assert.ok(existsSync(ASYM_BIN), `asym binary not found at ${ASYM_BIN}: run \`cargo build -p asym-cli\` or set ASYM_BIN`);
   home = mkdtempSync(join(tmpdir(), 'asym-conformance-node-'));
-  writeFileSync(join(home, 'config.json'), JSON.stringify({ portRange: { start: PORT_START, end: PORT_START + 99 } }));
+  writeFileSync(join(home, 'config.json'), JSON.stringify({ portRange: { start: PORT_START, end: PORT_START + 19 } }));
   clone = JSON.parse(asym('spin', 'slack', '--seed', 'acme-corp', '--json')).clone;
   apiUrl = `${clone.api}/`;
   bot = client(clone.tokens.bot);

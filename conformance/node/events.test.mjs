@@ -19,7 +19,8 @@ import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ASYM_BIN = process.env.ASYM_BIN || join(REPO, 'target', 'debug', 'asym');
-const PORT_START = Number(process.env.ASYM_CONFORMANCE_PORT_START || 4300);
+// Each file gets its own 20 ports: node may run test files in parallel.
+const PORT_START = Number(process.env.ASYM_CONFORMANCE_PORT_START || 4300) + 60;
 
 const TEAM = 'T0ACME0001';
 const DANA = 'U0ACMEDANA';
@@ -100,7 +101,7 @@ function manifest(name, bot, events = null) {
 before(async () => {
   assert.ok(existsSync(ASYM_BIN), `asym binary not found at ${ASYM_BIN}: run \`cargo build -p asym-cli\` or set ASYM_BIN`);
   home = mkdtempSync(join(tmpdir(), 'asym-conformance-node-'));
-  writeFileSync(join(home, 'config.json'), JSON.stringify({ portRange: { start: PORT_START, end: PORT_START + 99 } }));
+  writeFileSync(join(home, 'config.json'), JSON.stringify({ portRange: { start: PORT_START, end: PORT_START + 19 } }));
   clone = JSON.parse(asym('spin', 'slack', '--seed', 'acme-corp', '--no-rate-limits', '--json')).clone;
   apiUrl = `${clone.api}/`;
   root = clone.api.replace(/\/api$/, '');

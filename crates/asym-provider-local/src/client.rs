@@ -11,10 +11,13 @@ pub fn http() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(60)).build().expect("building an HTTP client without TLS cannot fail")
 }
 
-/// Polls `url` until it answers 2xx; `exited` reports a child that died meanwhile.
+/// Polls `url` until it answers 2xx as clone `clone_id`; `exited` reports a child
+/// that died meanwhile. A health answer naming another clone (a port taken between
+/// allocation and bind) is not ours: keep waiting, the child will exit.
 pub async fn wait_healthy(
     client: &reqwest::Client,
     url: &str,
+    clone_id: &str,
     timeout: Duration,
     mut exited: impl FnMut() -> bool,
 ) -> Result<(), WaitError> {
@@ -24,7 +27,11 @@ pub async fn wait_healthy(
         if let Ok(r) = client.get(url).timeout(Duration::from_millis(500)).send().await
             && r.status().is_success()
         {
-            return Ok(());
+            let body: Option<serde_json::Value> = r.json().await.ok();
+            let named = body.as_ref().and_then(|b| b.get("clone")).and_then(|c| c.as_str());
+            if named.is_none_or(|c| c == clone_id) {
+                return Ok(());
+            }
         }
         if exited() {
             return Err(WaitError::Exited);

@@ -129,7 +129,9 @@ impl LocalProvider {
             .map_err(|e| failed(format!("could not run {}: {e}", program.display())))?;
         let origin = record.origin(&spec.name).unwrap_or_default();
         let health = format!("{origin}{}", spec.health_path);
-        let waited = client::wait_healthy(&self.http, &health, self.health_timeout, || matches!(child.try_wait(), Ok(Some(_)))).await;
+        let waited =
+            client::wait_healthy(&self.http, &health, record.id.as_str(), self.health_timeout, || matches!(child.try_wait(), Ok(Some(_))))
+                .await;
         match waited {
             Ok(()) => Ok(pid),
             Err(client::WaitError::Exited) => {

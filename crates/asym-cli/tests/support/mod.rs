@@ -10,22 +10,39 @@ use serde_json::Value;
 
 pub struct Home {
     dir: tempfile::TempDir,
+    /// Holds this test's port slice (an exclusive lock on a file per slice).
+    _slice: std::fs::File,
+}
+
+/// Claims a free slice of 40 ports for this test process: tests run as parallel
+/// processes, so slices are locked files, not a counter.
+fn claim_slice(test: &str) -> (u16, std::fs::File) {
+    let dir = std::env::temp_dir().join("asym-test-port-slices");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut h = DefaultHasher::new();
+    test.hash(&mut h);
+    let first = h.finish() % 450;
+    for i in 0..450 {
+        let slice = (first + i) % 450;
+        let f = std::fs::File::options().create(true).truncate(false).write(true).open(dir.join(slice.to_string())).unwrap();
+        if f.try_lock().is_ok() {
+            return (20_000 + slice as u16 * 40, f);
+        }
+    }
+    panic!("no free port slice for {test}");
 }
 
 impl Home {
     /// Each test gets its own slice of ports so parallel tests do not race for them.
     pub fn new(test: &str) -> Home {
         let dir = tempfile::tempdir().unwrap();
-        let mut h = DefaultHasher::new();
-        test.hash(&mut h);
-        std::process::id().hash(&mut h);
-        let start = 20_000 + (h.finish() % 450) as u16 * 40;
+        let (start, slice) = claim_slice(test);
         std::fs::write(
             dir.path().join("config.json"),
             serde_json::json!({ "portRange": { "start": start, "end": start + 39 } }).to_string(),
         )
         .unwrap();
-        Home { dir }
+        Home { dir, _slice: slice }
     }
 
     pub fn path(&self) -> &Path {
