@@ -150,7 +150,7 @@ pub async fn list(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Value>
         None => String::new(),
     };
     let exclude_archived = args.bool("exclude_archived").unwrap_or(false);
-    let mut rows = channels::page(db, &who.team_id, &who.user_id, &kinds, exclude_archived, &after, limit + 1).await?;
+    let mut rows = channels::page(db, &who.team_id, &who.user_id, None, &kinds, exclude_archived, &after, limit + 1).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next = if more { rows.last().map(|c| wire::encode_cursor("channel", &c.id)).unwrap_or_default() } else { String::new() };
@@ -308,7 +308,7 @@ pub async fn users_conversations(db: &Pool, who: &Principal, args: &Args) -> Sla
         None => String::new(),
     };
     let exclude_archived = args.bool("exclude_archived").unwrap_or(false);
-    let mut rows = store::member_page(db, &who.team_id, &who.user_id, &member, &kinds, exclude_archived, &after, limit + 1).await?;
+    let mut rows = channels::page(db, &who.team_id, &who.user_id, Some(&member), &kinds, exclude_archived, &after, limit + 1).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next = if more { rows.last().map(|c| wire::encode_cursor("channel", &c.id)).unwrap_or_default() } else { String::new() };

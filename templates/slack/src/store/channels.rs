@@ -69,11 +69,14 @@ pub async fn get(db: impl AnyExecutor<'_>, id: &str) -> sqlx::Result<Option<Chan
 }
 
 /// Channels of a team after the cursor `after` (by id), at most `limit`, of the
-/// requested kinds, that `viewer` may see (public ones, and non-public ones it is in).
+/// requested kinds, that `viewer` may see (public ones, and non-public ones it is
+/// in); with `member`, only those `member` belongs to (users.conversations).
+#[allow(clippy::too_many_arguments)]
 pub async fn page(
     db: impl AnyExecutor<'_>,
     team_id: &str,
     viewer: &str,
+    member: Option<&str>,
     kinds: &ChannelKinds,
     exclude_archived: bool,
     after: &str,
@@ -89,6 +92,7 @@ pub async fn page(
          AND (c.is_private = 0 AND c.is_im = 0 AND c.is_mpim = 0 \
               OR EXISTS (SELECT 1 FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = $7)) \
          AND ($8 = 0 OR c.is_archived = 0) \
+         AND ($10 IS NULL OR EXISTS (SELECT 1 FROM channel_members b WHERE b.channel_id = c.id AND b.user_id = $10)) \
          ORDER BY c.id LIMIT $9"
     ))
     .bind(team_id)
@@ -100,6 +104,7 @@ pub async fn page(
     .bind(viewer)
     .bind(exclude_archived as i64)
     .bind(limit)
+    .bind(member)
     .fetch_all(db)
     .await
 }

@@ -5,7 +5,6 @@ use const_format::concatcp;
 use sqlx::FromRow;
 use sqlx::any::AnyExecutor;
 
-use crate::store::channels::{COLS, ChannelKinds, ChannelRow};
 use crate::store::messages::{MessageRow, READ};
 
 /// One member's own state in a conversation.
@@ -171,47 +170,6 @@ pub async fn find_mpim(db: impl AnyExecutor<'_>, team: &str, members: &[String])
         }
     }
     Ok(None)
-}
-
-/// Conversations of a team that `member` belongs to, after the cursor `after` (by
-/// id), of the requested kinds, that `viewer` may see: public ones, and non-public
-/// ones `viewer` belongs to as well.
-#[allow(clippy::too_many_arguments)]
-pub async fn member_page(
-    db: impl AnyExecutor<'_>,
-    team_id: &str,
-    viewer: &str,
-    member: &str,
-    kinds: &ChannelKinds,
-    exclude_archived: bool,
-    after: &str,
-    limit: i64,
-) -> sqlx::Result<Vec<ChannelRow>> {
-    sqlx::query_as(concatcp!(
-        "SELECT ",
-        COLS,
-        " FROM channels c WHERE c.team_id = $1 AND c.id > $2 \
-         AND ( ($3 = 1 AND c.is_private = 0 AND c.is_im = 0 AND c.is_mpim = 0) \
-            OR ($4 = 1 AND c.is_private = 1 AND c.is_im = 0 AND c.is_mpim = 0) \
-            OR ($5 = 1 AND c.is_im = 1) OR ($6 = 1 AND c.is_mpim = 1) ) \
-         AND EXISTS (SELECT 1 FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = $7) \
-         AND (c.is_private = 0 AND c.is_im = 0 AND c.is_mpim = 0 \
-              OR EXISTS (SELECT 1 FROM channel_members v WHERE v.channel_id = c.id AND v.user_id = $8)) \
-         AND ($9 = 0 OR c.is_archived = 0) \
-         ORDER BY c.id LIMIT $10"
-    ))
-    .bind(team_id)
-    .bind(after)
-    .bind(kinds.public as i64)
-    .bind(kinds.private as i64)
-    .bind(kinds.im as i64)
-    .bind(kinds.mpim as i64)
-    .bind(member)
-    .bind(viewer)
-    .bind(exclude_archived as i64)
-    .bind(limit)
-    .fetch_all(db)
-    .await
 }
 
 /// Replies of the thread `root`, oldest first, after `after` (a cursor: strictly
