@@ -61,6 +61,18 @@ pub fn redact(token: &str) -> String {
     format!("{}…", &token[..keep])
 }
 
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`; anything
+/// without a password (paths, URLs without credentials) is returned unchanged.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => match url[scheme + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+            None => url.to_string(),
+        },
+        _ => url.to_string(),
+    }
+}
+
 /// The fixture packs applied to a clone, in order; reset replays exactly these.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -282,6 +294,14 @@ mod tests {
         assert_eq!(EnvState::roll_up(&[Stopped, Stopped]), EnvState::Stopped);
         assert_eq!(EnvState::roll_up(&[Failed, Crashed]), EnvState::Failed);
         assert_eq!(EnvState::roll_up(&[Failed, Stopped]), EnvState::Partial);
+    }
+
+    #[test]
+    fn url_passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://u:s3cret@h:5432/clone_x"), "postgres://u:***@h:5432/clone_x");
+        assert_eq!(redact_url("redis://:s3cret@h:6379/"), "redis://:***@h:6379/");
+        assert_eq!(redact_url("postgres://postgres@h/clone_x"), "postgres://postgres@h/clone_x");
+        assert_eq!(redact_url("/home/a/clones/x/db.sqlite"), "/home/a/clones/x/db.sqlite");
     }
 
     #[test]

@@ -95,7 +95,7 @@ impl Engine {
             env: data.env_of(&rec.id).map(|e| e.name.clone()),
             seed: rec.seed.clone(),
             tokens: if show_tokens { rec.tokens.clone() } else { rec.tokens.redacted() },
-            database: redact_password(&rec.database),
+            database: asym_contract::record::redact_url(&rec.database),
             redis_prefix: rec.redis_prefix.clone(),
             expose: rec.expose,
             services: status.services.clone(),
@@ -142,29 +142,5 @@ impl Engine {
         })?;
         clone_file::write(&self.home, &saved);
         Ok(saved)
-    }
-}
-
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`; paths unchanged.
-fn redact_password(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let creds = &url[scheme + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(super::redact_password("postgres://u:s3cret@h:5432/clone_x"), "postgres://u:***@h:5432/clone_x");
-        assert_eq!(super::redact_password("postgres://postgres@h/clone_x"), "postgres://postgres@h/clone_x");
-        assert_eq!(super::redact_password("/home/a/clones/x/db.sqlite"), "/home/a/clones/x/db.sqlite");
     }
 }

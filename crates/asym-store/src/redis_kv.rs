@@ -22,7 +22,8 @@ pub struct RedisKv {
 
 impl RedisKv {
     pub async fn connect(url: &str, prefix: &str) -> StoreResult<Self> {
-        let unreachable = |e: redis::RedisError| StoreError::Unreachable(format!("Redis at {}: {e}", redact(url)));
+        let unreachable =
+            |e: redis::RedisError| StoreError::Unreachable(format!("Redis at {}: {e}", asym_contract::record::redact_url(url)));
         let client = redis::Client::open(url).map_err(|e| StoreError::Config(format!("redis url: {e}")))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(2)))
@@ -146,13 +147,6 @@ fn escape_glob(s: &str) -> String {
         out.push(c);
     }
     out
-}
-
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}://…{}", &url[..s], &url[at..]),
-        _ => url.to_string(),
-    }
 }
 
 #[cfg(test)]

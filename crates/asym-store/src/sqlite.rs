@@ -29,14 +29,7 @@ pub fn check_url(url: &str) -> StoreResult<()> {
         SqliteConnectOptions::from_str(url)?;
         Ok(())
     } else {
-        Err(crate::StoreError::Config(format!("`{}` is neither a sqlite: nor a postgres:// url", redact_url(url))))
-    }
-}
-
-fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}://…{}", &url[..s], &url[at..]),
-        _ => url.to_string(),
+        Err(crate::StoreError::Config(format!("`{}` is neither a sqlite: nor a postgres:// url", asym_contract::record::redact_url(url))))
     }
 }
 
