@@ -139,25 +139,17 @@ pub async fn record(State(journal): State<Journal>, req: Request, next: Next) ->
     let (parts, body) = resp.into_parts();
     let status = parts.status.as_u16();
     let response_small = http_body::Body::size_hint(&body).upper().is_some_and(|n| n <= READ_CAP as u64);
-    if !response_small {
-        journal.append(JournalEntry {
-            seq: 0,
-            time,
-            method,
-            path,
-            query,
-            principal: principal.or(form_principal),
-            status,
-            error: None,
-            latency_ms: started.elapsed().as_secs_f64() * 1000.0,
-            request: request_body,
-            response: Some("[body not kept: large or streamed]".into()),
-        });
-        return Response::from_parts(parts, body);
-    }
-    let out = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-    let parsed: Option<Value> = serde_json::from_slice(&out).ok();
-    let entry = JournalEntry {
+    let (resp, error, response) = if response_small {
+        let out = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+        // Most answers carry no error: parse only those that mention one.
+        let mentions_error = out.windows(7).any(|w| w == b"\"error\"");
+        let error = mentions_error.then(|| serde_json::from_slice::<Value>(&out).ok()).flatten().as_ref().and_then(error_code);
+        let response = capped(&out);
+        (Response::from_parts(parts, Body::from(out)), error, response)
+    } else {
+        (Response::from_parts(parts, body), None, Some("[body not kept: large or streamed]".to_string()))
+    };
+    journal.append(JournalEntry {
         seq: 0,
         time,
         method,
@@ -165,13 +157,12 @@ pub async fn record(State(journal): State<Journal>, req: Request, next: Next) ->
         query,
         principal: principal.or(form_principal),
         status,
-        error: parsed.as_ref().and_then(error_code),
+        error,
         latency_ms: started.elapsed().as_secs_f64() * 1000.0,
         request: request_body,
-        response: capped(&out),
-    };
-    journal.append(entry);
-    Response::from_parts(parts, Body::from(out))
+        response,
+    });
+    resp
 }
 
 /// A body with a declared length under the cap (bodies without one are streamed).
@@ -183,8 +174,8 @@ fn small(headers: &HeaderMap) -> bool {
         .is_some_and(|n| n <= READ_CAP)
 }
 
-/// The product's error code in a response body: Slack's `error`, Stripe's
-/// `error.code`/`error.type`, GitHub's `message` on failures.
+/// The product's error code in a response body: Slack's `error` (with `ok:false`),
+/// a plain `error` string, or Stripe's `error.code`/`error.type`.
 fn error_code(body: &Value) -> Option<String> {
     if body.get("ok") == Some(&Value::Bool(false)) {
         return body.get("error").and_then(Value::as_str).map(String::from);
