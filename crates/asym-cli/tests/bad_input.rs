@@ -155,3 +155,21 @@ fn unbuilt_parts_fail_loudly_with_a_named_error() {
     assert!(err.contains("web"), "{err}");
     assert_eq!(home.json(&["status"])["clones"].as_array().unwrap().len(), 1, "the failed spin was rolled back");
 }
+
+#[test]
+fn admin_routes_refuse_callers_without_the_clone_admin_token() {
+    let home = Home::new("admin-token");
+    let spun = home.json(&["spin", "slack", "--name", "guarded"]);
+    let api = spun["clone"]["api"].as_str().unwrap();
+    let origin = api.trim_end_matches("/api");
+    let client = reqwest::blocking::Client::new();
+    for (token, body) in [(None, "{\"seed\":{\"fixtures\":[]},\"tokens\":{}}"), (Some("wrong"), "{"), (None, "not json")] {
+        let mut req = client.post(format!("{origin}/_asym/admin/reset")).header("content-type", "application/json").body(body);
+        if let Some(t) = token {
+            req = req.header("x-asym-admin-token", t);
+        }
+        let resp = req.send().unwrap();
+        assert_eq!(resp.status().as_u16(), 401, "token {token:?}, body {body:?}");
+        assert_eq!(resp.json::<serde_json::Value>().unwrap()["code"], "ADMIN_UNAUTHORIZED");
+    }
+}

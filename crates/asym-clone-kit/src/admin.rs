@@ -41,7 +41,13 @@ pub fn router(state: AdminState) -> Router {
         .route(SNAPSHOT_PATH, post(snapshot))
         .route(RESTORE_PATH, post(restore))
         .route(admin::DIFF_PATH, post(diff))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), require_admin_token))
         .with_state(state)
+}
+
+/// Every admin route needs the clone's admin token, checked before the body is read.
+async fn require_admin_token(State(s): State<AdminState>, req: Request, next: axum::middleware::Next) -> Response {
+    if authorized(&s, req.headers()) { next.run(req).await } else { unauthorized() }
 }
 
 /// An [`AsymError`] rendered as the admin error body.
@@ -97,10 +103,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AdminJson<T> {
     }
 }
 
-async fn provision(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): AdminJson<ProvisionRequest>) -> Response {
-    if !authorized(&s, &headers) {
-        return unauthorized();
-    }
+async fn provision(State(s): State<AdminState>, AdminJson(req): AdminJson<ProvisionRequest>) -> Response {
     run(async {
         let store = s.ctx.store.as_ref().ok_or_else(no_db)?;
         let first = req.tokens.is_none() && req.revoke.is_none();
@@ -117,10 +120,7 @@ async fn provision(State(s): State<AdminState>, headers: HeaderMap, AdminJson(re
     .await
 }
 
-async fn seed(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): AdminJson<SeedRequest>) -> Response {
-    if !authorized(&s, &headers) {
-        return unauthorized();
-    }
+async fn seed(State(s): State<AdminState>, AdminJson(req): AdminJson<SeedRequest>) -> Response {
     run(async {
         let template = &s.ctx.template;
         let fixture = template.fixture(&req.fixture).ok_or_else(|| AsymError::FixtureNotFound {
@@ -136,10 +136,7 @@ async fn seed(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): A
     .await
 }
 
-async fn reset(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): AdminJson<ResetRequest>) -> Response {
-    if !authorized(&s, &headers) {
-        return unauthorized();
-    }
+async fn reset(State(s): State<AdminState>, AdminJson(req): AdminJson<ResetRequest>) -> Response {
     run(async {
         let started = Instant::now();
         let store = s.ctx.store.as_ref().ok_or_else(no_db)?;
@@ -155,10 +152,7 @@ async fn reset(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): 
     .await
 }
 
-async fn snapshot(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): AdminJson<SnapshotRequest>) -> Response {
-    if !authorized(&s, &headers) {
-        return unauthorized();
-    }
+async fn snapshot(State(s): State<AdminState>, AdminJson(req): AdminJson<SnapshotRequest>) -> Response {
     run(async {
         let started = Instant::now();
         let store = s.ctx.store.as_ref().ok_or_else(no_db)?;
@@ -171,10 +165,7 @@ async fn snapshot(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req
     .await
 }
 
-async fn restore(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): AdminJson<RestoreRequest>) -> Response {
-    if !authorized(&s, &headers) {
-        return unauthorized();
-    }
+async fn restore(State(s): State<AdminState>, AdminJson(req): AdminJson<RestoreRequest>) -> Response {
     run(async {
         let started = Instant::now();
         let store = s.ctx.store.as_ref().ok_or_else(no_db)?;
@@ -194,10 +185,7 @@ async fn restore(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req)
     .await
 }
 
-async fn diff(State(s): State<AdminState>, headers: HeaderMap, AdminJson(req): AdminJson<admin::DiffRequest>) -> Response {
-    if !authorized(&s, &headers) {
-        return unauthorized();
-    }
+async fn diff(State(s): State<AdminState>, AdminJson(req): AdminJson<admin::DiffRequest>) -> Response {
     run(async {
         let store = s.ctx.store.as_ref().ok_or_else(no_db)?;
         let (image, since) = match &req.since {
