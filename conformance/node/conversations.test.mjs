@@ -7,18 +7,13 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
+import { join } from 'node:path';
+import { ASYM_BIN, PORT_BASE, platformError, runAsym, slackClient, unique } from './support.mjs';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const ASYM_BIN = process.env.ASYM_BIN || join(REPO, 'target', 'debug', 'asym');
 // Each file gets its own 20 ports: node may run test files in parallel.
-const PORT_START = Number(process.env.ASYM_CONFORMANCE_PORT_START || 4300) + 40;
+const PORT_START = PORT_BASE + 40;
 
 const DANA = 'U0ACMEDANA';
 const ALEX = 'U0ACMEALEX';
@@ -33,7 +28,6 @@ const PRIVATE = 'G0ACMELEAD';
 const ARCHIVED = 'C0ACMEOLDP';
 
 const sorted = (xs) => [...xs].sort();
-const unique = (prefix) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
 let home;
 let clone;
@@ -41,27 +35,6 @@ let apiUrl;
 let bot;
 let user;
 let botUser; // the bot token's user id
-
-function asym(...args) {
-  return execFileSync(ASYM_BIN, args, { env: { ...process.env, ASYM_HOME: home }, encoding: 'utf8', timeout: 120_000 });
-}
-
-/** A client as a user would make one; only the base URL points at the clone. */
-function client(token, extra = {}) {
-  return new WebClient(token, { slackApiUrl: apiUrl, logLevel: LogLevel.ERROR, ...extra });
-}
-
-/** Runs a call that must fail with a Slack platform error; returns `err.data`. */
-async function platformError(promise) {
-  try {
-    await promise;
-  } catch (err) {
-    assert.equal(err.code, ErrorCode.PlatformError, `expected a platform error, got ${err.code}: ${err.message}`);
-    assert.equal(err.data.ok, false);
-    return err.data;
-  }
-  assert.fail('the call succeeded');
-}
 
 /** The channel's system messages (those with a subtype), oldest first. */
 async function systemMessages(c, channel) {
@@ -74,6 +47,9 @@ async function allPages(c, method, args) {
   for await (const page of c.paginate(method, args)) pages.push(page);
   return pages;
 }
+
+const asym = (...args) => runAsym(home, ...args);
+const client = (token, extra = {}) => slackClient(apiUrl, token, extra);
 
 before(async () => {
   assert.ok(existsSync(ASYM_BIN), `asym binary not found at ${ASYM_BIN}: run \`cargo build -p asym-cli\` or set ASYM_BIN`);

@@ -8,25 +8,20 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
+import { join } from 'node:path';
+import { ASYM_BIN, PORT_BASE, platformError, runAsym, slackClient, unique } from './support.mjs';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const ASYM_BIN = process.env.ASYM_BIN || join(REPO, 'target', 'debug', 'asym');
 // Each file gets its own 20 ports: node may run test files in parallel.
-const PORT_START = Number(process.env.ASYM_CONFORMANCE_PORT_START || 4300) + 60;
+const PORT_START = PORT_BASE + 60;
 
 const TEAM = 'T0ACME0001';
 const DANA = 'U0ACMEDANA';
 const GENERAL = 'C0ACMEGNRL';
 
-const unique = (prefix) => `${prefix}-${randomBytes(4).toString('hex')}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let home;
@@ -40,25 +35,6 @@ let serverUrl;
 const received = []; // { path, headers, raw, body, signatureOk }
 const failFirst = new Map(); // marker -> how many deliveries of an event to refuse
 const signingSecrets = []; // the secrets of the apps this file made
-
-function asym(...args) {
-  return execFileSync(ASYM_BIN, args, { env: { ...process.env, ASYM_HOME: home }, encoding: 'utf8', timeout: 120_000 });
-}
-
-function client(token, extra = {}) {
-  return new WebClient(token, { slackApiUrl: apiUrl, logLevel: LogLevel.ERROR, retryConfig: { retries: 0 }, ...extra });
-}
-
-async function platformError(promise) {
-  try {
-    await promise;
-  } catch (err) {
-    assert.equal(err.code, ErrorCode.PlatformError, `expected a platform error, got ${err.code}: ${err.message}`);
-    assert.equal(err.data.ok, false);
-    return err.data;
-  }
-  assert.fail('the call succeeded');
-}
 
 /** Slack's v0 signature check, as an app implements it with node:crypto. */
 function validSignature(secret, headers, raw) {
@@ -97,6 +73,9 @@ function manifest(name, bot, events = null) {
   if (events) m.settings = { event_subscriptions: { request_url: serverUrl, bot_events: events } };
   return m;
 }
+
+const asym = (...args) => runAsym(home, ...args);
+const client = (token, extra = {}) => slackClient(apiUrl, token, extra);
 
 before(async () => {
   assert.ok(existsSync(ASYM_BIN), `asym binary not found at ${ASYM_BIN}: run \`cargo build -p asym-cli\` or set ASYM_BIN`);

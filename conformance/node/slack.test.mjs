@@ -5,17 +5,13 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
+import { join } from 'node:path';
+import { ASYM_BIN, PORT_BASE, platformError, runAsym, slackClient } from './support.mjs';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const ASYM_BIN = process.env.ASYM_BIN || join(REPO, 'target', 'debug', 'asym');
 // Each file gets its own 20 ports: node may run test files in parallel.
-const PORT_START = Number(process.env.ASYM_CONFORMANCE_PORT_START || 4300) + 0;
+const PORT_START = PORT_BASE + 0;
 
 const TEAM = 'T0ACME0001';
 const DANA = 'U0ACMEDANA';
@@ -49,26 +45,8 @@ let bot;
 let user;
 let me; // auth.test of the bot token
 
-function asym(...args) {
-  return execFileSync(ASYM_BIN, args, { env: { ...process.env, ASYM_HOME: home }, encoding: 'utf8', timeout: 120_000 });
-}
-
-/** A client as a user would make one; only the base URL points at the clone. */
-function client(token, extra = {}) {
-  return new WebClient(token, { slackApiUrl: apiUrl, logLevel: LogLevel.ERROR, ...extra });
-}
-
-/** Runs a call that must fail with a Slack platform error; returns `err.data`. */
-async function platformError(promise) {
-  try {
-    await promise;
-  } catch (err) {
-    assert.equal(err.code, ErrorCode.PlatformError, `expected a platform error, got ${err.code}: ${err.message}`);
-    assert.equal(err.data.ok, false);
-    return err.data;
-  }
-  assert.fail('the call succeeded');
-}
+const asym = (...args) => runAsym(home, ...args);
+const client = (token, extra = {}) => slackClient(apiUrl, token, extra);
 
 before(() => {
   assert.ok(existsSync(ASYM_BIN), `asym binary not found at ${ASYM_BIN}: run \`cargo build -p asym-cli\` or set ASYM_BIN`);
