@@ -13,8 +13,6 @@ module spins a clone of its own, the same way conftest.py does, and destroys it 
 
 import json
 import os
-import shutil
-import tempfile
 import threading
 import time
 import urllib.error
@@ -27,7 +25,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
-from conftest import ASYM_BIN, PORT_RANGE, RATE_LIMIT_ARGS, _asym
+from conftest import _asym, spun_clone
 
 TEAM = "T0ACME0001"
 DANA = "U0ACMEDANA"
@@ -190,19 +188,7 @@ def admin_token(home, clone_id):
 def clone():
     """This module's own clone (see the module docstring), like conftest's `clone`
     plus the `home` that holds its registry."""
-    if not os.path.exists(ASYM_BIN):
-        pytest.exit(f"asym binary not found at {ASYM_BIN}: run `cargo build -p asym-cli` or set ASYM_BIN", returncode=2)
-    home = tempfile.mkdtemp(prefix="asym-conformance-py-events-")
-    with open(os.path.join(home, "config.json"), "w") as f:
-        json.dump(PORT_RANGE, f)
-    spun = None
-    try:
-        spun = json.loads(_asym(home, "spin", "slack", "--seed", "acme-corp", *RATE_LIMIT_ARGS, "--json"))["clone"]
-        yield {"id": spun["id"], "api": spun["api"], "bot": spun["tokens"]["bot"], "user": spun["tokens"]["user"], "home": home}
-    finally:
-        if spun is not None:
-            _asym(home, "destroy", spun["id"])
-        shutil.rmtree(home, ignore_errors=True)
+    yield from spun_clone()
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,7 @@ tokens and its member list.
 """
 
 import json
-import os
 import shutil
-import subprocess
 import tempfile
 import threading
 import time
@@ -26,7 +24,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from conftest import ASYM_BIN, RATE_LIMIT_ARGS, _PORT_START
+from conftest import _PORT_START, RATE_LIMIT_ARGS, _asym
 
 TEAM = "T0ACME0001"
 DANA = "U0ACMEDANA"  # primary owner; the user token acts as her
@@ -326,7 +324,7 @@ def test_search_dates(user, corpus):
 
 
 def test_search_sorting_and_paging(user, corpus):
-    m, ts = corpus["marker"], corpus["ts"]
+    m = corpus["marker"]
     newest_first = found(user, m, sort="timestamp")
     assert newest_first == sorted(newest_first, key=float, reverse=True)
     assert found(user, m, sort="timestamp", sort_dir="asc") == list(reversed(newest_first))
@@ -505,11 +503,7 @@ class Spare:
         self.base_url = spun["api"] + "/"
 
     def asym(self, *args):
-        env = dict(os.environ, ASYM_HOME=self.home)
-        out = subprocess.run([ASYM_BIN, *args], env=env, capture_output=True, text=True, timeout=120)
-        if out.returncode != 0:
-            raise RuntimeError(f"asym {' '.join(args)} exited {out.returncode}:\n{out.stdout}\n{out.stderr}")
-        return out.stdout
+        return _asym(self.home, *args)
 
     def tokens(self, reprovision=False):
         args = ["tokens", self.id, "--json"] + (["--reprovision"] if reprovision else [])
