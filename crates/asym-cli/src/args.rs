@@ -41,6 +41,11 @@ pub enum Command {
     Trace(TraceArgs),
     /// What a clone's data looks like now against its last reset (or a snapshot).
     Diff(DiffArgs),
+    /// Score an environment (or one clone) against a checks file; exit 0 when every
+    /// required check passes, 1 when one fails, 2 on errors.
+    Eval(EvalArgs),
+    /// Serve reset, diff, eval and trace over local HTTP for training loops.
+    Api(ApiArgs),
     /// Apps inside a clone (Slack: an app from a manifest, with its own tokens and event subscriptions).
     Apps {
         #[command(subcommand)]
@@ -146,6 +151,29 @@ pub struct DiffArgs {
     /// Compare with this snapshot instead of the seeded state.
     #[arg(long)]
     pub since: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The environment (or a single clone).
+    #[arg(required_unless_present = "schema")]
+    pub target: Option<String>,
+    /// The checks file (YAML; `asym eval --schema` prints its JSON Schema).
+    #[arg(required_unless_present = "schema")]
+    pub checks: Option<PathBuf>,
+    /// Compare with this snapshot instead of the last reset.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Print the JSON Schema of checks files and exit.
+    #[arg(long, conflicts_with_all = ["target", "checks", "since"])]
+    pub schema: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// Port to listen on (127.0.0.1 only).
+    #[arg(long, default_value_t = 7700)]
+    pub port: u16,
 }
 
 #[derive(Debug, Args)]

@@ -46,6 +46,8 @@ pub fn main() -> ExitCode {
     if let Command::Serve = cli.command {
         return commands::serve::run();
     }
+    // `asym eval` keeps exit 1 for "a required check failed"; its errors exit 2.
+    let error_exit = matches!(cli.command, Command::Eval(_)).then_some(2u8);
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => return fail(&printer, &AsymError::io("starting the async runtime", e)),
@@ -53,7 +55,10 @@ pub fn main() -> ExitCode {
     match runtime.block_on(commands::run(cli.command, &printer)) {
         Ok(Exit::Success) => ExitCode::SUCCESS,
         Ok(Exit::Failure) => ExitCode::from(1),
-        Err(e) => fail(&printer, &e),
+        Err(e) => {
+            let code = fail(&printer, &e);
+            error_exit.map(ExitCode::from).unwrap_or(code)
+        }
     }
 }
 

@@ -53,8 +53,8 @@ impl Printer {
             return s.to_string();
         }
         match s {
-            "running" => s.green().to_string(),
-            "partial" | "creating" | "stopped" => s.yellow().to_string(),
+            "running" | "pass" => s.green().to_string(),
+            "partial" | "creating" | "stopped" | "miss" => s.yellow().to_string(),
             _ => s.red().to_string(),
         }
     }

@@ -41,6 +41,7 @@ pub fn router(state: AdminState) -> Router {
         .route(SNAPSHOT_PATH, post(snapshot))
         .route(RESTORE_PATH, post(restore))
         .route(admin::DIFF_PATH, post(diff))
+        .route(admin::STATE_PATH, post(current_state))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), require_admin_token))
         .with_state(state)
 }
@@ -201,6 +202,21 @@ async fn diff(State(s): State<AdminState>, AdminJson(req): AdminJson<admin::Diff
         // Against the seeded state, what provisioning did at reset is not a change.
         let baseline = if req.since.is_none() { crate::diff::load_baseline(&s.state_dir) } else { None };
         Ok(crate::diff::compute(s.ctx.template.resources(), store, &image, since, baseline.as_ref()).await?)
+    })
+    .await
+}
+
+async fn current_state(State(s): State<AdminState>, AdminJson(req): AdminJson<admin::StateRequest>) -> Response {
+    run(async {
+        let store = s.ctx.store.as_ref().ok_or_else(no_db)?;
+        let all = s.ctx.template.resources();
+        // Unknown names are left out; the caller names them against `known`.
+        let wanted: Vec<_> =
+            all.iter().filter(|r| req.resources.is_empty() || req.resources.iter().any(|n| n == r.name)).copied().collect();
+        Ok(admin::StateResponse {
+            resources: crate::diff::current(&wanted, store).await?,
+            known: all.iter().map(|r| r.name.to_string()).collect(),
+        })
     })
     .await
 }

@@ -75,6 +75,16 @@ pub async fn compute(
     Ok(out)
 }
 
+/// The current rows of `resources`, by name.
+pub async fn current(resources: &[Resource], store: &StoreHandle) -> Result<BTreeMap<String, Rows>, AsymError> {
+    let db = store.db().await?;
+    let mut out = BTreeMap::new();
+    for r in resources {
+        out.insert(r.name.to_string(), read(&db, r).await?);
+    }
+    Ok(out)
+}
+
 /// `rows` with `delta` applied: what the image held plus what provisioning did.
 fn apply(r: &Resource, rows: &mut Rows, delta: &asym_contract::diff::ResourceDiff) {
     let id = |row: &BTreeMap<String, Value>| -> Vec<Value> { r.key.iter().map(|k| row.get(*k).cloned().unwrap_or(Value::Null)).collect() };

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use asym_contract::journal::JournalEntry;
+use asym_contract::journal::{JournalEntry, redact_secret};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::HeaderMap;
@@ -200,19 +200,6 @@ fn token_field(body: &[u8]) -> Option<String> {
         return m.get("token").and_then(Value::as_str).map(|t| format!("token {}", redact_secret(t)));
     }
     text.split('&').find_map(|kv| kv.strip_prefix("token=")).map(|t| format!("token {}", redact_secret(t)))
-}
-
-pub fn redact_secret(secret: &str) -> String {
-    let prefix: String = secret.chars().take_while(|c| *c != '-' && *c != '_').collect();
-    let tail: String = secret.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-    if secret.len() <= 8 {
-        "…".into()
-    } else if prefix.len() < secret.len() && prefix.len() <= 6 {
-        let sep = secret.as_bytes()[prefix.len()] as char;
-        format!("{prefix}{sep}…{tail}")
-    } else {
-        format!("…{tail}")
-    }
 }
 
 const SECRET_KEYS: &[&str] = &["token", "password", "client_secret", "secret", "signing_secret", "refresh_token", "code"];

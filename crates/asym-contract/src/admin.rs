@@ -50,6 +50,23 @@ pub struct DiffRequest {
     pub since: Option<String>,
 }
 pub const RESTORE_PATH: &str = "/_asym/admin/restore";
+pub const STATE_PATH: &str = "/_asym/admin/state";
+
+/// The current rows of some of a clone's resources (what `asym eval` reads).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StateRequest {
+    /// Resource names (`messages`); empty means every resource.
+    #[serde(default)]
+    pub resources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StateResponse {
+    /// The requested resources the template has; unknown names are left out.
+    pub resources: std::collections::BTreeMap<String, Vec<crate::diff::Row>>,
+    /// Every resource name the template has.
+    pub known: Vec<String>,
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// One record: column → value.
+pub type Row = BTreeMap<String, Value>;
+
 /// A table a template exposes to `asym diff`, under the product's name for it.
 #[derive(Debug, Clone, Copy)]
 pub struct Resource {
@@ -39,6 +42,9 @@ pub struct CloneDiff {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ResourceDiff {
+    /// The columns that identify one record (what `changed[].key` holds).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key: Vec<String>,
     pub added: Vec<BTreeMap<String, Value>>,
     pub removed: Vec<BTreeMap<String, Value>>,
     pub changed: Vec<Changed>,
@@ -70,7 +76,7 @@ pub fn diff_rows(key: &[&str], before: Vec<BTreeMap<String, Value>>, after: Vec<
         key.iter().map(|k| row.get(*k).map(Value::to_string).unwrap_or_default()).collect::<Vec<_>>().join("\u{1f}")
     };
     let mut old: BTreeMap<String, BTreeMap<String, Value>> = before.into_iter().map(|r| (id(&r), r)).collect();
-    let mut out = ResourceDiff::default();
+    let mut out = ResourceDiff { key: key.iter().map(|k| k.to_string()).collect(), ..Default::default() };
     let mut after: Vec<(String, BTreeMap<String, Value>)> = after.into_iter().map(|r| (id(&r), r)).collect();
     after.sort_by(|a, b| a.0.cmp(&b.0));
     for (k, row) in after {

@@ -47,6 +47,10 @@ pub enum AsymError {
     EnvSpecInvalid { path: String, reason: String },
     #[error("{path}: {reason}")]
     ConfigInvalid { path: String, reason: String },
+    #[error("{path}: {reason}")]
+    ChecksInvalid { path: String, reason: String },
+    #[error("clone `{id}` has no resource `{name}`")]
+    ResourceNotFound { id: String, name: String, known: Vec<String> },
     #[error("invalid {kind} `{value}`: {reason}")]
     InvalidName { kind: &'static str, value: String, reason: String },
     #[error("clone `{id}` is {state}, not running")]
@@ -112,6 +116,8 @@ impl AsymError {
             RegistryTooNew { .. } => "REGISTRY_TOO_NEW",
             EnvSpecInvalid { .. } => "ENV_SPEC_INVALID",
             ConfigInvalid { .. } => "CONFIG_INVALID",
+            ChecksInvalid { .. } => "CHECKS_INVALID",
+            ResourceNotFound { .. } => "RESOURCE_NOT_FOUND",
             InvalidName { .. } => "INVALID_NAME",
             CloneNotRunning { .. } => "CLONE_NOT_RUNNING",
             CloneUnreachable { .. } => "CLONE_UNREACHABLE",
@@ -172,12 +178,27 @@ impl AsymError {
             StorageExists { .. } => {
                 "another ASYM_HOME on this server uses the same clone id, or a destroy was cut short; pick another --name".into()
             }
+            ChecksInvalid { .. } => "`asym eval --schema` prints the JSON Schema of checks files".into(),
+            ResourceNotFound { id, name, known } => match did_you_mean(name, known) {
+                Some(s) => format!("did you mean `{s}`? resources of `{id}`: {}", list(known)),
+                None => format!("resources of `{id}`: {}", list(known)),
+            },
             SnapshotNotFound { id, known, .. } => format!("snapshots of `{id}`: {} (`asym snapshots {id}`)", list(known)),
             LlmUnavailable => "set ASYM_LLM_URL to an OpenAI-compatible endpoint".into(),
             Internal(_) => "this is a bug in asymmetric; please report it with the command you ran".into(),
             _ => return None,
         })
     }
+}
+
+/// The closest of `known` to `name`, when it is close enough to be a typo.
+fn did_you_mean<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (k.as_str(), strsim::jaro_winkler(name, k)))
+        .filter(|(_, s)| *s >= 0.8)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(k, _)| k)
 }
 
 fn list(items: &[String]) -> String {

@@ -30,6 +30,20 @@ pub struct JournalEntry {
     pub response: Option<String>,
 }
 
+/// `xoxb-…9f3a`: enough to tell credentials apart in a journal, not enough to use one.
+pub fn redact_secret(secret: &str) -> String {
+    let prefix: String = secret.chars().take_while(|c| *c != '-' && *c != '_').collect();
+    let tail: String = secret.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    if secret.len() <= 8 {
+        "…".into()
+    } else if prefix.len() < secret.len() && prefix.len() <= 6 {
+        let sep = secret.as_bytes()[prefix.len()] as char;
+        format!("{prefix}{sep}…{tail}")
+    } else {
+        format!("…{tail}")
+    }
+}
+
 impl JournalEntry {
     /// The RPC name: Slack's method for `/api/chat.postMessage`, else the path.
     pub fn rpc(&self) -> &str {
@@ -37,5 +51,11 @@ impl JournalEntry {
             Some(m) if !m.contains('/') => m,
             _ => &self.path,
         }
+    }
+
+    /// Whether the request was made with `secret` (compared in redacted form, as kept).
+    pub fn made_with(&self, secret: &str) -> bool {
+        let kept = self.principal.as_deref().map(|p| p.rsplit(' ').next().unwrap_or(p));
+        kept == Some(redact_secret(secret).as_str())
     }
 }

@@ -84,6 +84,9 @@ pub trait CloneProvider: Send + Sync {
     /// What changed since the last reset, or since snapshot `since`.
     async fn diff(&self, record: &CloneRecord, since: Option<&str>) -> Result<crate::diff::CloneDiff>;
 
+    /// The current rows of `resources` (all of them when empty), by resource name.
+    async fn state(&self, record: &CloneRecord, resources: &[String]) -> Result<crate::admin::StateResponse>;
+
     /// Whether the storage backends clones use are reachable (for `asym doctor`).
     async fn backends(&self) -> Vec<BackendHealth>;
 

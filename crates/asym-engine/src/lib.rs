@@ -17,6 +17,7 @@ mod control;
 pub mod diff;
 pub mod doctor;
 pub mod env;
+mod eval;
 mod lifecycle;
 pub mod ports;
 mod snapshot;

@@ -309,6 +309,10 @@ impl CloneProvider for LocalProvider {
         self.admin(record, admin::DIFF_PATH, &req).await
     }
 
+    async fn state(&self, record: &CloneRecord, resources: &[String]) -> Result<admin::StateResponse> {
+        self.admin(record, admin::STATE_PATH, &admin::StateRequest { resources: resources.to_vec() }).await
+    }
+
     async fn journal(&self, record: &CloneRecord, follow: bool) -> Result<BoxStream<'static, Result<String>>> {
         let path = self.clone_dir(record.id.as_str()).join("journal.jsonl");
         logs::stream(vec![logs::LogFile { service: "journal".into(), path }], None, follow)

@@ -1,9 +1,11 @@
 //! One module per verb. Each parses nothing (clap did), calls the engine, renders.
 
+pub mod api;
 mod apps;
 mod diff;
 mod doctor;
 mod env;
+mod eval;
 mod lifecycle;
 mod logs;
 mod seed;
@@ -25,6 +27,7 @@ pub async fn run(command: Command, p: &Printer) -> Result<Exit> {
     match command {
         Command::Status(a) if a.templates => status::templates(p, &setup::catalog()?),
         Command::Env { command: crate::args::EnvCommand::Schema } => env::schema(p),
+        Command::Eval(a) if a.schema => eval::schema(p),
         Command::Verify { template } => {
             setup::catalog()?.get(&template)?;
             Err(AsymError::NotImplemented { what: format!("`asym verify` (the fidelity score of `{template}`)") })
@@ -49,6 +52,8 @@ pub async fn run(command: Command, p: &Printer) -> Result<Exit> {
                 Command::Logs(a) => logs::run(&engine, p, a).await,
                 Command::Trace(a) => trace::run(&engine, p, &a, false).await,
                 Command::Diff(a) => diff::run(&engine, p, &a).await,
+                Command::Eval(a) => eval::run(&engine, p, &a).await,
+                Command::Api(a) => api::run(engine, p, &a).await,
                 Command::Apps { command } => apps::run(&engine, p, command).await,
                 Command::Deliveries(a) => apps::deliveries(&engine, p, a).await,
                 Command::Seed(a) => seed::run(&engine, p, a).await,
