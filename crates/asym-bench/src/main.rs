@@ -46,6 +46,10 @@ pub struct Opts {
     /// Snapshots and restores to time.
     #[arg(long, default_value_t = 10)]
     pub snapshots: usize,
+    /// Agent writes spread over an environment of three seeded clones before
+    /// `asym env diff` and `asym eval` are timed on it; 0 to skip.
+    #[arg(long, default_value_t = 1000)]
+    pub scoring_writes: usize,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,

@@ -32,6 +32,19 @@ pub struct Report {
     pub backend: String,
     pub density: Density,
     pub throughput: Vec<Throughput>,
+    pub scoring: Option<Scoring>,
+}
+
+/// `asym env diff` and `asym eval` on an environment after an agent's writes.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scoring {
+    pub clones: usize,
+    pub writes: usize,
+    /// Wall time of `asym env diff <env> --json` (ms).
+    pub env_diff_ms: Summary,
+    /// Wall time of `asym eval <env> <checks> --json` (ms).
+    pub eval_ms: Summary,
 }
 
 /// Reset and restore of a clone holding `rows` extra messages.
@@ -87,6 +100,11 @@ impl Report {
             "density               {} clones spun in {:.1} s, {:.0} MiB resident in all",
             self.density.clones, self.density.spin_all_seconds, self.density.total_rss_mib
         );
+        if let Some(sc) = &self.scoring {
+            let what = format!("{} clones, {} writes", sc.clones, sc.writes);
+            row(&format!("env diff ({what})"), &sc.env_diff_ms, "ms");
+            row(&format!("eval ({what})"), &sc.eval_ms, "ms");
+        }
         for t in &self.throughput {
             println!(
                 "throughput            {:<22} {:>9.0} req/s  ({} requests, {} errors, {} connections)",
@@ -193,6 +211,8 @@ pub async fn run(opts: &Opts) -> anyhow::Result<Report> {
         ]
     };
 
+    let scoring = if opts.scoring_writes == 0 { None } else { Some(scoring(&asym, opts.scoring_writes).await?) };
+
     let t = Instant::now();
     let mut pids = Vec::new();
     for i in 0..opts.clones {
@@ -217,7 +237,51 @@ pub async fn run(opts: &Opts) -> anyhow::Result<Report> {
         backend,
         density,
         throughput,
+        scoring,
     })
+}
+
+/// Spreads `writes` messages over three seeded clones of one environment, then
+/// times the two commands a scorer runs after each episode.
+async fn scoring(asym: &Asym<'_>, writes: usize) -> anyhow::Result<Scoring> {
+    const CLONES: usize = 3;
+    let names: Vec<String> = (0..CLONES).map(|i| format!("score-{i}")).collect();
+    let mut spec = String::from("name: scoring\nclones:\n");
+    let mut checks = String::from("checks:\n");
+    for n in &names {
+        spec.push_str(&format!("  - template: slack\n    seed: acme-corp\n    name: {n}\n    rateLimits: false\n"));
+        checks.push_str(&format!(
+            "  - {{name: posted in {n}, clone: {n}, expect: added, resource: messages, where: {{channel_id: C0ACMERAND}}, count: {{min: 1}}}}\n"
+        ));
+        checks.push_str(&format!(
+            "  - {{name: general untouched in {n}, clone: {n}, expect: unchanged, resource: messages, where: {{channel_id: C0ACMEGNRL}}}}\n"
+        ));
+    }
+    checks
+        .push_str("  - {name: nothing else, strict: true}\n  - {name: posts only, journal: {method: chat.postMessage}, count: {min: 1}}\n");
+    let dir = asym.home.path();
+    std::fs::write(dir.join("scoring.env.yaml"), spec)?;
+    std::fs::write(dir.join("scoring.checks.yaml"), checks)?;
+    let report = asym.run(&["env", "spin", &dir.join("scoring.env.yaml").display().to_string()])?;
+    let mut targets = Vec::new();
+    for m in report["members"].as_array().into_iter().flatten() {
+        targets.push((text(&m["clone"]["api"])?, text(&m["clone"]["tokens"]["bot"])?));
+    }
+    anyhow::ensure!(targets.len() == CLONES, "env spin made {} clones: {report}", targets.len());
+    for i in 0..writes {
+        let (api, bot) = &targets[i % CLONES];
+        post(api, "chat.postMessage", bot, json!({ "channel": "C0ACMERAND", "text": format!("agent write {i}") })).await?;
+    }
+    let checks = dir.join("scoring.checks.yaml").display().to_string();
+    let (mut diff, mut eval) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        diff.push(asym.timed(&["env", "diff", "scoring"])?.0);
+        let (ms, v) = asym.timed(&["eval", "scoring", &checks])?;
+        anyhow::ensure!(v["passed"] == true, "the scoring checks failed: {v}");
+        eval.push(ms);
+    }
+    asym.run(&["env", "destroy", "scoring"])?;
+    Ok(Scoring { clones: CLONES, writes, env_diff_ms: Summary::of(&diff), eval_ms: Summary::of(&eval) })
 }
 
 /// Writes `rows` messages straight into the clone's database (through the API

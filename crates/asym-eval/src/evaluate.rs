@@ -298,7 +298,9 @@ impl ExpectCtx<'_> {
                             && to.as_ref().is_none_or(|m| matching::all_match(m, &ch.to))
                     })
                 });
-                let line = format!("{} changed: {}", render::row(&after, &d.key, asked), render::changed(c));
+                let mut unchanged = after.clone();
+                unchanged.retain(|f, _| !c.fields.contains_key(f) || c.key.contains_key(f));
+                let line = format!("{} changed: {}", render::row(&unchanged, &d.key, asked), render::fields(c));
                 let mut out = vec![Candidate { row: after, line: line.clone(), entry: entry("changed", i), transitions_hold }];
                 // `unchanged` is broken by a change to a record that matched before it or after it.
                 if both_sides {

@@ -27,8 +27,12 @@ pub fn row(row: &Row, key: &[String], asked: &BTreeSet<String>) -> String {
 
 pub fn changed(c: &Changed) -> String {
     let key = c.key.iter().map(|(k, v)| format!("{k}={}", value(v))).collect::<Vec<_>>().join(" ");
-    let fields = c.fields.iter().map(|(f, ch)| format!("{f}: {} → {}", value(&ch.from), value(&ch.to))).collect::<Vec<_>>().join(", ");
-    format!("{key} ({fields})")
+    format!("{key} ({})", fields(c))
+}
+
+/// `topic: "" → "v1.4", updated: 1 → 2`.
+pub fn fields(c: &Changed) -> String {
+    c.fields.iter().map(|(f, ch)| format!("{f}: {} → {}", value(&ch.from), value(&ch.to))).collect::<Vec<_>>().join(", ")
 }
 
 pub fn value(v: &Value) -> String {
