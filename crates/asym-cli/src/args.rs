@@ -66,8 +66,8 @@ pub enum Command {
     Doctor,
     /// Fidelity score of a template against the real product's API spec.
     Verify { template: String },
-    /// Stdio MCP bridge to a clone.
-    Mcp { id: String },
+    /// A clone's MCP tools over stdio (for clients that launch a command).
+    Mcp(McpArgs),
     /// Runs one clone service (used by the local provider; not for people).
     #[command(name = "__serve", hide = true)]
     Serve,
@@ -167,6 +167,16 @@ pub struct EvalArgs {
     /// Print the JSON Schema of checks files and exit.
     #[arg(long, conflicts_with_all = ["target", "checks", "since"])]
     pub schema: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// The clone.
+    pub id: String,
+    /// Which of the clone's credentials the tools act with (`asym tokens ID` lists
+    /// them); default: the bot token, or the template's only one.
+    #[arg(long)]
+    pub credential: Option<String>,
 }
 
 #[derive(Debug, Args)]

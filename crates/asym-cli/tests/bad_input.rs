@@ -150,7 +150,9 @@ fn unbuilt_parts_fail_loudly_with_a_named_error() {
     home.json(&["spin", "slack", "--name", "u"]);
     home.fails(&["seed", "u", "--generate"], "NOT_IMPLEMENTED");
     home.fails(&["verify", "slack"], "NOT_IMPLEMENTED");
-    home.fails(&["mcp", "u"], "NOT_IMPLEMENTED");
+    home.fails(&["mcp", "nope"], "CLONE_NOT_FOUND");
+    let err = home.fails(&["mcp", "u", "--credential", "admin"], "INVALID_NAME");
+    assert!(err.contains("bot") && err.contains("user"), "{err}");
     let err = home.fails(&["spin", "slack", "--mode", "full"], "CLONE_START_FAILED");
     assert!(err.contains("web"), "{err}");
     assert_eq!(home.json(&["status"])["clones"].as_array().unwrap().len(), 1, "the failed spin was rolled back");

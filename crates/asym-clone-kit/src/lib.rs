@@ -1,6 +1,7 @@
 //! What every clone server shares: the [`Template`] trait a product implements,
 //! [`serve`] (the process behind one clone service), the health route and the
-//! admin routes the engine drives (provision, seed, reset).
+//! admin routes the engine drives (provision, seed, reset), and `/mcp` (the
+//! template's MCP tools, each a request to its own API).
 //!
 //! The key decision: a template supplies migrations, fixtures, a seeder, a
 //! provisioner and routers, and nothing else. Golden images, reset, the key-value
@@ -15,9 +16,11 @@ pub mod diff;
 pub mod golden;
 pub mod health;
 pub mod journal;
+pub mod mcp;
 pub mod secrets;
 pub mod serve;
 pub mod template;
 
+pub use mcp::{McpTool, ToolRequest};
 pub use serve::{ServeSettings, serve};
 pub use template::{CloneCtx, Fixture, Template};

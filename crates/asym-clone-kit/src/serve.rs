@@ -65,6 +65,9 @@ impl ServeSettings {
     }
 }
 
+/// Where a clone serves its MCP tools, on the service that has them.
+pub const MCP_PATH: &str = "/mcp";
+
 /// Builds the full router of one service; also what tests drive with `oneshot`.
 pub async fn app(template: Arc<dyn Template>, s: &ServeSettings) -> Result<(Router, CloneCtx), AsymError> {
     let manifest = template.manifest();
@@ -92,21 +95,24 @@ pub async fn app(template: Arc<dyn Template>, s: &ServeSettings) -> Result<(Rout
     })?;
     let journal_on = std::env::var(env::JOURNAL).map(|v| v != "off").unwrap_or(true);
     let journal = Journal::open(journal_on.then(|| s.state_dir.join("journal.jsonl")));
-    let app = product
+    let layered = product
         .route_layer(middleware::from_fn_with_state(ctx.clone(), with_db))
-        .route_layer(middleware::from_fn_with_state(journal.clone(), journal::record))
-        .route(&spec.health_path, get(health::health))
-        .with_state(ctx.clone())
-        .merge(admin::router(AdminState {
-            ctx: ctx.clone(),
-            admin_token: s.admin_token.clone(),
-            golden,
-            state_dir: s.state_dir.clone(),
-            journal,
-            seed: s.seed.clone(),
-        }))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
-    Ok((app, ctx))
+        .route_layer(middleware::from_fn_with_state(journal.clone(), journal::record));
+    // MCP tool calls go through the very routes and layers the HTTP API serves.
+    let api: Router = layered.clone().with_state(ctx.clone());
+    let mut app = layered.route(&spec.health_path, get(health::health)).with_state(ctx.clone()).merge(admin::router(AdminState {
+        ctx: ctx.clone(),
+        admin_token: s.admin_token.clone(),
+        golden,
+        state_dir: s.state_dir.clone(),
+        journal,
+        seed: s.seed.clone(),
+    }));
+    let tools = template.mcp_tools(&s.service);
+    if !tools.is_empty() {
+        app = app.nest_service(MCP_PATH, crate::mcp::service(&manifest.name, tools, api));
+    }
+    Ok((app.layer(DefaultBodyLimit::max(MAX_BODY_BYTES)), ctx))
 }
 
 pub async fn serve(template: Arc<dyn Template>, s: ServeSettings) -> Result<(), AsymError> {

@@ -47,6 +47,12 @@ pub trait Template: Send + Sync + 'static {
         &[]
     }
 
+    /// The MCP tools `service` offers at `/mcp` (none by default); each becomes
+    /// a request to the service's own API.
+    fn mcp_tools(&self, _service: &str) -> &'static [crate::mcp::McpTool] {
+        &[]
+    }
+
     fn fixture(&self, name: &str) -> Option<&'static Fixture> {
         self.fixtures().iter().find(|f| f.name == name)
     }

@@ -26,6 +26,9 @@ pub struct TemplateManifest {
     /// (`apps` → `/api/_asym/apps`): `asym apps` and `asym deliveries` use them.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub control: std::collections::BTreeMap<String, String>,
+    /// The service that serves the template's MCP tools at `/mcp`, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -136,6 +139,11 @@ impl TemplateManifest {
                     return Err(bad(format!("service `{}` depends on unknown service `{d}`", s.name)));
                 }
             }
+        }
+        if let Some(svc) = &self.mcp
+            && self.service(svc).is_none()
+        {
+            return Err(bad(format!("`mcp` names unknown service `{svc}`")));
         }
         for m in &self.modes {
             if m.services.is_empty() {

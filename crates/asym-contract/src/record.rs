@@ -194,6 +194,9 @@ pub struct CloneInstance {
     pub state: CloneState,
     pub api: Option<String>,
     pub web: Option<String>,
+    /// The clone's MCP endpoint (streamable HTTP), when its template has tools.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp: Option<String>,
     pub ports: BTreeMap<String, u16>,
     pub env: Option<EnvName>,
     pub seed: SeedSpec,

@@ -92,6 +92,7 @@ impl Engine {
             state: status.state,
             api,
             web: url("web"),
+            mcp: manifest.and_then(|m| m.mcp.as_deref()).and_then(|svc| rec.url(svc, "/mcp")),
             ports: rec.ports.clone(),
             env: data.env_of(&rec.id).map(|e| e.name.clone()),
             seed: rec.seed.clone(),

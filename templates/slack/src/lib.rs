@@ -14,6 +14,7 @@
 pub mod errors;
 pub mod events;
 pub mod ids;
+pub mod mcp;
 pub mod model;
 pub mod objects;
 pub mod routes;
@@ -103,6 +104,10 @@ impl Template for SlackTemplate {
         let (app, bot) = model::provision::default_app_ids(clone_id);
         let f = |resource, column, value: &str| Footprint { resource, column, value: value.to_string() };
         vec![f("apps", "id", &app), f("users", "id", &bot), f("profiles", "user_id", &bot), f("memberships", "user_id", &bot)]
+    }
+
+    fn mcp_tools(&self, service: &str) -> &'static [asym_clone_kit::McpTool] {
+        if service == "api" { mcp::TOOLS } else { &[] }
     }
 
     fn uses_database(&self, service: &str) -> bool {

@@ -8,6 +8,7 @@ mod env;
 mod eval;
 mod lifecycle;
 mod logs;
+mod mcp;
 mod seed;
 pub mod serve;
 mod snapshot;
@@ -32,10 +33,6 @@ pub async fn run(command: Command, p: &Printer) -> Result<Exit> {
             setup::catalog()?.get(&template)?;
             Err(AsymError::NotImplemented { what: format!("`asym verify` (the fidelity score of `{template}`)") })
         }
-        Command::Mcp { id } => {
-            setup::engine()?.get(&id, false).await?;
-            Err(AsymError::NotImplemented { what: "`asym mcp` (the stdio MCP bridge)".into() })
-        }
         Command::Serve => unreachable!("handled before the runtime starts"),
         command => {
             let engine = setup::engine()?;
@@ -54,6 +51,7 @@ pub async fn run(command: Command, p: &Printer) -> Result<Exit> {
                 Command::Diff(a) => diff::run(&engine, p, &a).await,
                 Command::Eval(a) => eval::run(&engine, p, &a).await,
                 Command::Api(a) => api::run(engine, p, &a).await,
+                Command::Mcp(a) => mcp::run(&engine, &a).await,
                 Command::Apps { command } => apps::run(&engine, p, command).await,
                 Command::Deliveries(a) => apps::deliveries(&engine, p, a).await,
                 Command::Seed(a) => seed::run(&engine, p, a).await,

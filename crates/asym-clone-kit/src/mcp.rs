@@ -1,0 +1,133 @@
+//! The clone as an MCP tool server, at `/mcp` on the clone's own port (streamable
+//! HTTP, through rmcp).
+//!
+//! A tool is only a translation: its arguments become one request to the product's
+//! own API, sent through the same router, layers and database as an SDK's request,
+//! with the caller's own credential. So a tool call is checked for scopes, rate
+//! limited, journaled and announced to event subscribers exactly as the API call
+//! would be — there is no second implementation to drift.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, header};
+use http_body_util::BodyExt;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListToolsResult, PaginatedRequestParams,
+    ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+use serde_json::{Map, Value};
+use tower::ServiceExt;
+
+/// One tool of a template's MCP server.
+#[derive(Debug, Clone, Copy)]
+pub struct McpTool {
+    /// The name the product's reference MCP server uses (`slack_post_message`).
+    pub name: &'static str,
+    /// What a model reads to pick the tool.
+    pub description: &'static str,
+    /// JSON Schema of the arguments (an object schema).
+    pub input_schema: fn() -> Value,
+    /// The API request the call becomes; `Err` is a message about the arguments.
+    pub request: fn(&Map<String, Value>) -> Result<ToolRequest, String>,
+}
+
+/// An API request made on the caller's behalf.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolRequest {
+    pub method: Method,
+    /// Path on the clone, including the service's base path (`/api/chat.postMessage`).
+    pub path: String,
+    /// JSON body, for methods that take one.
+    pub body: Option<Value>,
+}
+
+impl ToolRequest {
+    pub fn post(path: impl Into<String>, body: Value) -> ToolRequest {
+        ToolRequest { method: Method::POST, path: path.into(), body: Some(body) }
+    }
+}
+
+#[derive(Clone)]
+struct ToolServer {
+    tools: &'static [McpTool],
+    /// The product routes with their layers, as the HTTP API serves them.
+    api: Router,
+    name: String,
+}
+
+/// The `/mcp` service for a template's tools over `api` (the product router).
+pub fn service(template: &str, tools: &'static [McpTool], api: Router) -> StreamableHttpService<impl ServerHandler, LocalSessionManager> {
+    let server = ToolServer { tools, api, name: format!("asymmetric-{template}") };
+    let mut config = StreamableHttpServerConfig::default();
+    // Tools answer in one response; no session state is kept between calls.
+    config.json_response = true;
+    config.legacy_session_mode = false;
+    StreamableHttpService::new(move || Ok(server.clone()), Arc::new(LocalSessionManager::default()), config)
+}
+
+impl ServerHandler for ToolServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new(self.name.clone(), env!("CARGO_PKG_VERSION")))
+    }
+
+    async fn list_tools(&self, _: Option<PaginatedRequestParams>, _: RequestContext<RoleServer>) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.tools.iter().map(describe).collect()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.tools.iter().find(|t| t.name == name).map(describe)
+    }
+
+    async fn call_tool(&self, call: CallToolRequestParams, ctx: RequestContext<RoleServer>) -> Result<CallToolResponse, ErrorData> {
+        let Some(tool) = self.tools.iter().find(|t| t.name == call.name) else {
+            return Err(ErrorData::invalid_params(format!("unknown tool `{}`", call.name), None));
+        };
+        let args = call.arguments.unwrap_or_default();
+        let request = match (tool.request)(&args) {
+            Ok(r) => r,
+            Err(message) => return Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into()),
+        };
+        let credential = ctx.extensions.get::<axum::http::request::Parts>().and_then(|p| p.headers.get(header::AUTHORIZATION)).cloned();
+        let mut builder = Request::builder().method(request.method).uri(&request.path);
+        if let Some(c) = credential {
+            builder = builder.header(header::AUTHORIZATION, c);
+        }
+        let body = match &request.body {
+            Some(b) => {
+                builder = builder.header(header::CONTENT_TYPE, "application/json");
+                Body::from(b.to_string())
+            }
+            None => Body::empty(),
+        };
+        let req = builder.body(body).map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+        let resp = self.api.clone().oneshot(req).await.map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.map_err(|e| ErrorData::internal_error(e.to_string(), None))?.to_bytes();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let json: Option<Value> = serde_json::from_slice(&bytes).ok();
+        // The product's own failure (Slack's `ok:false`, an HTTP error) is a tool
+        // error carrying the product's error body, code included.
+        let failed = !status.is_success() || json.as_ref().is_some_and(|v| v.get("ok") == Some(&Value::Bool(false)));
+        let content = vec![ContentBlock::text(text)];
+        let mut result = if failed { CallToolResult::error(content) } else { CallToolResult::success(content) };
+        if let Some(Value::Object(o)) = json {
+            result.structured_content = Some(Value::Object(o));
+        }
+        Ok(result.into())
+    }
+}
+
+fn describe(t: &McpTool) -> Tool {
+    let schema = match (t.input_schema)() {
+        Value::Object(o) => o,
+        _ => Map::new(),
+    };
+    Tool::new(t.name, t.description, Arc::new(schema))
+}
