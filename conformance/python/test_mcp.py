@@ -7,7 +7,10 @@ import json
 import os
 import secrets
 import shutil
+import socket
+import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import anyio
@@ -164,3 +167,82 @@ def test_tool_calls_are_in_the_request_journal(clone):
     out = _asym(clone["home"], "trace", clone["id"], "--method", "chat.postMessage", "--json")
     entries = [json.loads(line) for line in out.splitlines() if line.strip()]
     assert any(e["status"] == 200 for e in entries), entries
+
+
+@pytest.fixture(scope="module")
+def pair():
+    """An environment with two Slack clones, so their tools need telling apart."""
+    home = tempfile.mkdtemp(prefix="asym-mcp-env-py-")
+    start = PORT_START + 20
+    Path(home, "config.json").write_text(json.dumps({"portRange": {"start": start, "end": start + 18}}))
+    suffix = secrets.token_hex(2)
+    names = [f"mcp-a-{suffix}", f"mcp-b-{suffix}"]
+    spec = Path(home, "pair.env.yaml")
+    spec.write_text("name: pair\nclones:\n" + "".join(f"  - template: slack\n    seed: acme-corp\n    name: {n}\n    rateLimits: false\n" for n in names))
+    spun = None
+    try:
+        spun = json.loads(_asym(home, "env", "spin", str(spec), "--json"))
+        clones = {m["clone"]["id"]: m["clone"] for m in spun["members"]}
+        yield {"home": home, "names": names, "clones": clones, "http_port": start + 19}
+    finally:
+        if spun is not None:
+            _asym(home, "env", "destroy", "pair")
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def history_texts(clone):
+    client = WebClient(token=clone["tokens"]["bot"], base_url=clone["api"] + "/")
+    return [m["text"] for m in client.conversations_history(channel=RANDOM, limit=20)["messages"]]
+
+
+def test_the_environment_endpoint_namespaces_members_and_routes_each_call(pair):
+    a, b = pair["names"]
+    text = f"to {a} only {secrets.token_hex(3)}"
+    params = StdioServerParameters(command=ASYM_BIN, args=["env", "mcp", "pair"], env=dict(os.environ, ASYM_HOME=pair["home"]))
+
+    async def go():
+        async with stdio_client(params) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                tools = await session.list_tools()
+                posted = await session.call_tool(f"{a.replace('-', '_')}__slack_post_message", {"channel_id": RANDOM, "text": text})
+                return tools, posted
+
+    tools, posted = anyio.run(go)
+    names = {t.name for t in tools.tools}
+    for clone in (a, b):
+        assert {f"{clone.replace('-', '_')}__{t}" for t in REFERENCE_TOOLS} <= names, names
+    assert not posted.isError, posted
+    assert text in history_texts(pair["clones"][a])
+    assert text not in history_texts(pair["clones"][b])
+
+
+def test_the_environment_endpoint_over_http(pair):
+    a, b = pair["names"]
+    port = pair["http_port"]
+    server = subprocess.Popen(
+        [ASYM_BIN, "env", "mcp", "pair", "--port", str(port)],
+        env=dict(os.environ, ASYM_HOME=pair["home"]),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    text = f"to {b} over http {secrets.token_hex(3)}"
+    try:
+        deadline = time.time() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.time() < deadline, "asym env mcp --port did not start"
+                time.sleep(0.05)
+
+        async def work(session):
+            return await session.call_tool(f"{b.replace('-', '_')}__slack_post_message", {"channel_id": RANDOM, "text": text})
+
+        posted = over_http(f"http://127.0.0.1:{port}/mcp", "unused", work)
+        assert not posted.isError, posted
+        assert text in history_texts(pair["clones"][b])
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

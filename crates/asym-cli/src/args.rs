@@ -272,6 +272,14 @@ pub enum EnvCommand {
     Snapshot { name: String, snapshot: String },
     /// Restore every member to a snapshot taken with `env snapshot`.
     Restore { name: String, snapshot: String },
+    /// Every member's MCP tools through one server: over stdio, or over streamable
+    /// HTTP on 127.0.0.1 with `--port`.
+    Mcp {
+        name: String,
+        /// Serve over HTTP at http://127.0.0.1:PORT/mcp instead of stdio.
+        #[arg(long)]
+        port: Option<u16>,
+    },
     /// Print the JSON Schema of environment.yaml.
     Schema,
 }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, header};
+pub use gateway::{Gateway, Member};
 use http_body_util::BodyExt;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListToolsResult, PaginatedRequestParams,
@@ -52,6 +53,8 @@ impl ToolRequest {
         ToolRequest { method: Method::POST, path: path.into(), body: Some(body) }
     }
 }
+
+mod gateway;
 
 #[derive(Clone)]
 struct ToolServer {
@@ -110,18 +113,22 @@ impl ServerHandler for ToolServer {
         let resp = self.api.clone().oneshot(req).await.map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
         let status = resp.status();
         let bytes = resp.into_body().collect().await.map_err(|e| ErrorData::internal_error(e.to_string(), None))?.to_bytes();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let json: Option<Value> = serde_json::from_slice(&bytes).ok();
-        // The product's own failure (Slack's `ok:false`, an HTTP error) is a tool
-        // error carrying the product's error body, code included.
-        let failed = !status.is_success() || json.as_ref().is_some_and(|v| v.get("ok") == Some(&Value::Bool(false)));
-        let content = vec![ContentBlock::text(text)];
-        let mut result = if failed { CallToolResult::error(content) } else { CallToolResult::success(content) };
-        if let Some(Value::Object(o)) = json {
-            result.structured_content = Some(Value::Object(o));
-        }
+        let result = result_of(status.as_u16(), &bytes);
         Ok(result.into())
     }
+}
+
+/// The product's answer as a tool result. Its own failure (Slack's `ok:false`, an
+/// HTTP error) is a tool error carrying the product's error body, code included.
+pub fn result_of(status: u16, body: &[u8]) -> CallToolResult {
+    let json: Option<Value> = serde_json::from_slice(body).ok();
+    let failed = !(200..300).contains(&status) || json.as_ref().is_some_and(|v| v.get("ok") == Some(&Value::Bool(false)));
+    let content = vec![ContentBlock::text(String::from_utf8_lossy(body).into_owned())];
+    let mut result = if failed { CallToolResult::error(content) } else { CallToolResult::success(content) };
+    if let Some(Value::Object(o)) = json {
+        result.structured_content = Some(Value::Object(o));
+    }
+    result
 }
 
 fn describe(t: &McpTool) -> Tool {

@@ -77,6 +77,7 @@ pub async fn run(engine: &Engine, p: &Printer, command: EnvCommand) -> Result<Ex
         }
         EnvCommand::Trace(a) => super::trace::run(engine, p, &a, true).await,
         EnvCommand::Diff(a) => super::diff::run_env(engine, p, &a).await,
+        EnvCommand::Mcp { name, port } => super::mcp::env(engine, p, &name, port).await,
         EnvCommand::Schema => schema(p),
     }
 }

@@ -4,31 +4,42 @@
 //! line on stdout. The protocol itself is served by the clone, so stdio and HTTP
 //! cannot disagree.
 
-use asym_contract::{AsymError, Result};
+use std::sync::Arc;
+
+use asym_clone_kit::mcp::{Gateway, Member};
+use asym_contract::{AsymError, CloneInstance, Result};
 use asym_engine::Engine;
+use rmcp::ServiceExt;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::Exit;
 use crate::args::McpArgs;
+use crate::printer::Printer;
 
 /// Credential names tried in order when `--credential` is not given.
 const DEFAULT_CREDENTIALS: &[&str] = &["bot", "token", "secret_key"];
+
+/// The credential the tools act with: `name`, or the first default the clone has.
+fn credential(clone: &CloneInstance, name: Option<&str>) -> Result<String> {
+    let name = match name {
+        Some(n) => n.to_string(),
+        None => DEFAULT_CREDENTIALS.iter().find(|n| clone.tokens.0.contains_key(**n)).map(|n| n.to_string()).unwrap_or_default(),
+    };
+    clone.tokens.0.get(&name).cloned().ok_or_else(|| AsymError::InvalidName {
+        kind: "credential",
+        value: name,
+        reason: format!("clone `{}` has: {}", clone.id, clone.tokens.0.keys().cloned().collect::<Vec<_>>().join(", ")),
+    })
+}
 
 pub async fn run(engine: &Engine, a: &McpArgs) -> Result<Exit> {
     let clone = engine.get(&a.id, true).await?;
     let url =
         clone.mcp.clone().ok_or_else(|| AsymError::NotImplemented { what: format!("MCP tools for template `{}`", clone.template) })?;
-    let names: Vec<String> = clone.tokens.0.keys().cloned().collect();
-    let name = match &a.credential {
-        Some(n) => n.clone(),
-        None => DEFAULT_CREDENTIALS.iter().find(|n| clone.tokens.0.contains_key(**n)).map(|n| n.to_string()).unwrap_or_default(),
-    };
-    let token = clone.tokens.0.get(&name).cloned().ok_or_else(|| AsymError::InvalidName {
-        kind: "credential",
-        value: name.clone(),
-        reason: format!("clone `{}` has: {}", a.id, names.join(", ")),
-    })?;
+    let token = credential(&clone, a.credential.as_deref())?;
     let http = reqwest::Client::builder().no_proxy().build().map_err(|e| AsymError::Internal(e.to_string()))?;
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let mut out = tokio::io::stdout();
@@ -80,6 +91,65 @@ pub async fn run(engine: &Engine, a: &McpArgs) -> Result<Exit> {
                 version = Some(pv.to_string());
             }
             write_line(&mut out, &m).await?;
+        }
+    }
+    Ok(Exit::Success)
+}
+
+/// `asym env mcp <env>`: every member's tools through one server.
+pub async fn env(engine: &Engine, p: &Printer, name: &str, port: Option<u16>) -> Result<Exit> {
+    let view = engine.env_status(name).await?;
+    let mut members = Vec::new();
+    for m in &view.members {
+        let Some(template) = crate::builtin::find(&m.template) else { continue };
+        let Some(service) = template.manifest().mcp.clone() else { continue };
+        let clone = engine.get(m.id.as_str(), true).await?;
+        let Some(port) = clone.ports.get(&service) else { continue };
+        members.push(Member {
+            clone_id: clone.id.to_string(),
+            template: clone.template.clone(),
+            tools: template.mcp_tools(&service),
+            origin: format!("http://127.0.0.1:{port}"),
+            credential: credential(&clone, None)?,
+        });
+    }
+    if members.is_empty() {
+        let templates: Vec<&str> = view.members.iter().map(|m| m.template.as_str()).collect();
+        return Err(AsymError::NotImplemented { what: format!("MCP tools for the templates of `{name}` ({})", templates.join(", ")) });
+    }
+    let gateway = Gateway::new(name, members);
+    match port {
+        None => {
+            let running = gateway
+                .serve(rmcp::transport::stdio())
+                .await
+                .map_err(|e| AsymError::Internal(format!("starting the stdio MCP server: {e}")))?;
+            running.waiting().await.map_err(|e| AsymError::Internal(format!("the stdio MCP server stopped: {e}")))?;
+        }
+        Some(port) => {
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| match e.kind() {
+                std::io::ErrorKind::AddrInUse => AsymError::PortInUse { port },
+                _ => AsymError::io(format!("listening on {addr}"), e),
+            })?;
+            let mut config = StreamableHttpServerConfig::default();
+            config.json_response = true;
+            config.legacy_session_mode = false;
+            let names = gateway.names();
+            let service = StreamableHttpService::new(move || Ok(gateway.clone()), Arc::new(LocalSessionManager::default()), config);
+            let url = format!("http://{addr}/mcp");
+            if p.json {
+                p.json(&serde_json::json!({ "url": url, "tools": names }));
+            } else {
+                p.line(format!("{name}: {} tools at {url} (Ctrl-C stops it)", names.len()));
+            }
+            let app = axum::Router::new().nest_service("/mcp", service);
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+                .map_err(|e| AsymError::io("serving the environment MCP endpoint", e))?;
         }
     }
     Ok(Exit::Success)
