@@ -75,6 +75,9 @@ pub fn render(p: &Printer, c: &CloneInstance, millis: f64) {
     if let Some(api) = &c.api {
         p.line(format!("  {}  {api}", p.dim("api  ")));
     }
+    if let Some(mcp) = &c.mcp {
+        p.line(format!("  {}  {mcp}", p.dim("mcp  ")));
+    }
     if let Some(web) = &c.web {
         p.line(format!("  {}  {web}", p.dim("web  ")));
     }
