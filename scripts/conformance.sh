@@ -33,10 +33,10 @@ fi
 
 status=0
 
-echo "==> python: pytest (slack_sdk)"
+echo "==> python: pytest (slack_sdk, stripe, mcp)"
 (cd "$PY_DIR" && "$PY_DIR/.venv/bin/python" -m pytest -q -p no:cacheprovider) || status=1
 
-echo "==> node: npm test (@slack/web-api)"
+echo "==> node: npm test (@slack/web-api, stripe)"
 (cd "$NODE_DIR" && npm test --silent) || status=1
 
 if [[ $status -ne 0 ]]; then

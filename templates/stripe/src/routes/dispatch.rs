@@ -1,0 +1,479 @@
+//! `/v1/*`: key check, form decoding, idempotency, the call, `expand[]` and the
+//! response headers, in one place. Handlers live in `model/`; this file only maps
+//! a (method, path) to one model call.
+
+use asym_clone_kit::CloneCtx;
+use asym_store::Db;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde_json::Value;
+
+use crate::errors::{StripeError, StripeResult};
+use crate::form::{self, Params};
+use crate::ids;
+use crate::model::idempotency::{self, Begin};
+use crate::model::{
+    DEFAULT_API_VERSION, Req, auth, balance, charges, coupons, customers, delivery, events, expand, payment_intents, payment_methods,
+    prices, products, public, refunds, setup_intents, webhook_endpoints,
+};
+
+/// Stripe's published endpoints this clone knows of (`METHOD /path`), built or not.
+pub const PUBLISHED: &str = include_str!("../../spec-endpoints.txt");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    CustomersCreate,
+    CustomersList,
+    CustomersSearch,
+    CustomersRetrieve,
+    CustomersUpdate,
+    CustomersDelete,
+    CustomerPaymentMethods,
+    CustomerPaymentMethod,
+    ProductsCreate,
+    ProductsList,
+    ProductsSearch,
+    ProductsRetrieve,
+    ProductsUpdate,
+    ProductsDelete,
+    PricesCreate,
+    PricesList,
+    PricesSearch,
+    PricesRetrieve,
+    PricesUpdate,
+    PaymentMethodsCreate,
+    PaymentMethodsList,
+    PaymentMethodsRetrieve,
+    PaymentMethodsUpdate,
+    PaymentMethodsAttach,
+    PaymentMethodsDetach,
+    PaymentIntentsCreate,
+    PaymentIntentsList,
+    PaymentIntentsSearch,
+    PaymentIntentsRetrieve,
+    PaymentIntentsUpdate,
+    PaymentIntentsConfirm,
+    PaymentIntentsCapture,
+    PaymentIntentsCancel,
+    ChargesCreate,
+    ChargesList,
+    ChargeRefund,
+    ChargesSearch,
+    ChargesRetrieve,
+    ChargesUpdate,
+    ChargesCapture,
+    ChargeRefunds,
+    RefundsCreate,
+    RefundsList,
+    RefundsRetrieve,
+    RefundsUpdate,
+    RefundsCancel,
+    EventsList,
+    EventsRetrieve,
+    WebhookEndpointsCreate,
+    WebhookEndpointsList,
+    WebhookEndpointsRetrieve,
+    WebhookEndpointsUpdate,
+    WebhookEndpointsDelete,
+    BalanceRetrieve,
+    BalanceTransactionsList,
+    BalanceTransactionsRetrieve,
+    CouponsCreate,
+    CouponsList,
+    CouponsRetrieve,
+    CouponsUpdate,
+    CouponsDelete,
+    SetupIntentsCreate,
+    SetupIntentsList,
+    SetupIntentsRetrieve,
+    SetupIntentsUpdate,
+    SetupIntentsConfirm,
+    SetupIntentsCancel,
+}
+
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub op: Op,
+}
+
+const fn r(method: &'static str, path: &'static str, op: Op) -> Route {
+    Route { method, path, op }
+}
+
+/// Every built route. Literal segments win over `{id}` because rows are tried in order.
+pub const ROUTES: &[Route] = &[
+    r("POST", "/v1/customers", Op::CustomersCreate),
+    r("GET", "/v1/customers", Op::CustomersList),
+    r("GET", "/v1/customers/search", Op::CustomersSearch),
+    r("GET", "/v1/customers/{customer}", Op::CustomersRetrieve),
+    r("POST", "/v1/customers/{customer}", Op::CustomersUpdate),
+    r("DELETE", "/v1/customers/{customer}", Op::CustomersDelete),
+    r("GET", "/v1/customers/{customer}/payment_methods", Op::CustomerPaymentMethods),
+    r("GET", "/v1/customers/{customer}/payment_methods/{payment_method}", Op::CustomerPaymentMethod),
+    r("POST", "/v1/products", Op::ProductsCreate),
+    r("GET", "/v1/products", Op::ProductsList),
+    r("GET", "/v1/products/search", Op::ProductsSearch),
+    r("GET", "/v1/products/{id}", Op::ProductsRetrieve),
+    r("POST", "/v1/products/{id}", Op::ProductsUpdate),
+    r("DELETE", "/v1/products/{id}", Op::ProductsDelete),
+    r("POST", "/v1/prices", Op::PricesCreate),
+    r("GET", "/v1/prices", Op::PricesList),
+    r("GET", "/v1/prices/search", Op::PricesSearch),
+    r("GET", "/v1/prices/{price}", Op::PricesRetrieve),
+    r("POST", "/v1/prices/{price}", Op::PricesUpdate),
+    r("POST", "/v1/payment_methods", Op::PaymentMethodsCreate),
+    r("GET", "/v1/payment_methods", Op::PaymentMethodsList),
+    r("GET", "/v1/payment_methods/{payment_method}", Op::PaymentMethodsRetrieve),
+    r("POST", "/v1/payment_methods/{payment_method}", Op::PaymentMethodsUpdate),
+    r("POST", "/v1/payment_methods/{payment_method}/attach", Op::PaymentMethodsAttach),
+    r("POST", "/v1/payment_methods/{payment_method}/detach", Op::PaymentMethodsDetach),
+    r("POST", "/v1/payment_intents", Op::PaymentIntentsCreate),
+    r("GET", "/v1/payment_intents", Op::PaymentIntentsList),
+    r("GET", "/v1/payment_intents/search", Op::PaymentIntentsSearch),
+    r("GET", "/v1/payment_intents/{intent}", Op::PaymentIntentsRetrieve),
+    r("POST", "/v1/payment_intents/{intent}", Op::PaymentIntentsUpdate),
+    r("POST", "/v1/payment_intents/{intent}/confirm", Op::PaymentIntentsConfirm),
+    r("POST", "/v1/payment_intents/{intent}/capture", Op::PaymentIntentsCapture),
+    r("POST", "/v1/payment_intents/{intent}/cancel", Op::PaymentIntentsCancel),
+    r("POST", "/v1/charges", Op::ChargesCreate),
+    r("GET", "/v1/charges", Op::ChargesList),
+    r("GET", "/v1/charges/search", Op::ChargesSearch),
+    r("GET", "/v1/charges/{charge}", Op::ChargesRetrieve),
+    r("POST", "/v1/charges/{charge}", Op::ChargesUpdate),
+    r("POST", "/v1/charges/{charge}/capture", Op::ChargesCapture),
+    r("GET", "/v1/charges/{charge}/refunds", Op::ChargeRefunds),
+    r("GET", "/v1/charges/{charge}/refunds/{refund}", Op::ChargeRefund),
+    r("POST", "/v1/refunds", Op::RefundsCreate),
+    r("GET", "/v1/refunds", Op::RefundsList),
+    r("GET", "/v1/refunds/{refund}", Op::RefundsRetrieve),
+    r("POST", "/v1/refunds/{refund}", Op::RefundsUpdate),
+    r("POST", "/v1/refunds/{refund}/cancel", Op::RefundsCancel),
+    r("GET", "/v1/events", Op::EventsList),
+    r("GET", "/v1/events/{id}", Op::EventsRetrieve),
+    r("POST", "/v1/webhook_endpoints", Op::WebhookEndpointsCreate),
+    r("GET", "/v1/webhook_endpoints", Op::WebhookEndpointsList),
+    r("GET", "/v1/webhook_endpoints/{webhook_endpoint}", Op::WebhookEndpointsRetrieve),
+    r("POST", "/v1/webhook_endpoints/{webhook_endpoint}", Op::WebhookEndpointsUpdate),
+    r("DELETE", "/v1/webhook_endpoints/{webhook_endpoint}", Op::WebhookEndpointsDelete),
+    r("GET", "/v1/balance", Op::BalanceRetrieve),
+    r("GET", "/v1/balance_transactions", Op::BalanceTransactionsList),
+    r("GET", "/v1/balance_transactions/{id}", Op::BalanceTransactionsRetrieve),
+    r("POST", "/v1/coupons", Op::CouponsCreate),
+    r("GET", "/v1/coupons", Op::CouponsList),
+    r("GET", "/v1/coupons/{coupon}", Op::CouponsRetrieve),
+    r("POST", "/v1/coupons/{coupon}", Op::CouponsUpdate),
+    r("DELETE", "/v1/coupons/{coupon}", Op::CouponsDelete),
+    r("POST", "/v1/setup_intents", Op::SetupIntentsCreate),
+    r("GET", "/v1/setup_intents", Op::SetupIntentsList),
+    r("GET", "/v1/setup_intents/{intent}", Op::SetupIntentsRetrieve),
+    r("POST", "/v1/setup_intents/{intent}", Op::SetupIntentsUpdate),
+    r("POST", "/v1/setup_intents/{intent}/confirm", Op::SetupIntentsConfirm),
+    r("POST", "/v1/setup_intents/{intent}/cancel", Op::SetupIntentsCancel),
+];
+
+/// The path arguments of `path` if it matches `pattern`.
+fn matches(pattern: &str, path: &str) -> Option<Vec<String>> {
+    let p: Vec<&str> = pattern.trim_end_matches('/').split('/').collect();
+    let s: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    if p.len() != s.len() {
+        return None;
+    }
+    let mut args = Vec::new();
+    for (a, b) in p.iter().zip(&s) {
+        if a.starts_with('{') {
+            if b.is_empty() {
+                return None;
+            }
+            args.push(percent_decode(b));
+        } else if a != b {
+            return None;
+        }
+    }
+    Some(args)
+}
+
+fn percent_decode(s: &str) -> String {
+    form::parse(&format!("x={s}")).ok().and_then(|m| m.get("x").and_then(Value::as_str).map(String::from)).unwrap_or_else(|| s.to_string())
+}
+
+/// The built route for a request, or whether Stripe publishes it at all.
+pub fn find(method: &str, path: &str) -> Result<(&'static Route, Vec<String>), bool> {
+    for route in ROUTES {
+        if route.method == method
+            && let Some(args) = matches(route.path, path)
+        {
+            return Ok((route, args));
+        }
+    }
+    let published = PUBLISHED.lines().filter_map(|l| l.split_once(' ')).any(|(m, p)| m == method && matches(p, path).is_some());
+    Err(published)
+}
+
+fn valid_version(v: &str) -> bool {
+    let date = v.split('.').next().unwrap_or_default();
+    let b = date.as_bytes();
+    b.len() == 10 && b[4] == b'-' && b[7] == b'-' && date.bytes().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+struct Envelope {
+    request_id: String,
+    version: String,
+    idempotency_key: Option<String>,
+}
+
+impl Envelope {
+    fn render(&self, status: StatusCode, body: String, replayed: bool) -> Response {
+        let mut resp = (status, body).into_response();
+        let h = resp.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Ok(v) = HeaderValue::from_str(&self.request_id) {
+            h.insert("request-id", v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&self.version) {
+            h.insert("stripe-version", v);
+        }
+        if let Some(k) = self.idempotency_key.as_deref().and_then(|k| HeaderValue::from_str(k).ok()) {
+            h.insert("idempotency-key", k);
+        }
+        if replayed {
+            h.insert("idempotent-replayed", HeaderValue::from_static("true"));
+        }
+        h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+        resp
+    }
+
+    fn error(&self, e: StripeError) -> Response {
+        let body = serde_json::to_string_pretty(&e.body()).unwrap_or_default();
+        self.render(e.status(), body, false)
+    }
+}
+
+/// `/v1/*`.
+pub async fn call(
+    State(ctx): State<CloneCtx>,
+    Extension(db): Extension<Db>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    delivery::ensure_running(&ctx);
+    let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
+    let version = header_text("stripe-version").unwrap_or(DEFAULT_API_VERSION).to_string();
+    let env = Envelope {
+        request_id: ids::new("req"),
+        version: version.clone(),
+        idempotency_key: if method == Method::POST { header_text("idempotency-key").map(String::from) } else { None },
+    };
+    if let Err(e) = auth::authenticate(&db, header_text("authorization")).await {
+        return env.error(e);
+    }
+    if !valid_version(&version) {
+        return env.error(StripeError::invalid(format!("Invalid Stripe API version: {version}")));
+    }
+    let path = uri.path().to_string();
+    let (route, args) = match find(method.as_str(), &path) {
+        Ok(found) => found,
+        Err(published) => return env.error(StripeError::UnrecognizedUrl { method: method.to_string(), path, built: !published }),
+    };
+    let text =
+        if method == Method::POST { String::from_utf8_lossy(&body).into_owned() } else { uri.query().unwrap_or_default().to_string() };
+    let params = match form::parse(&text) {
+        Ok(m) => Params::new(m),
+        Err(e) => return env.error(e),
+    };
+    let req = Req { request_id: env.request_id.clone(), idempotency_key: env.idempotency_key.clone(), api_version: version };
+    let fp = idempotency::fingerprint(method.as_str(), &path, &Value::Object(params.map.clone()));
+    if let Some(key) = &env.idempotency_key {
+        match idempotency::begin(&*ctx.kv, key, &fp).await {
+            Ok(Begin::Fresh) => {}
+            Ok(Begin::Replay { status, body }) => {
+                return env.render(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body, true);
+            }
+            Err(e) => return env.error(e),
+        }
+    }
+    let result = run(&db, &req, route.op, &args, &params).await;
+    let result = match result {
+        Ok(mut v) => match params.expand() {
+            Ok(paths) => expand::apply(&db, &mut v, &paths).await.map(|_| v),
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    let (status, body) = match result {
+        Ok(mut v) => {
+            public(&mut v);
+            (StatusCode::OK, serde_json::to_string_pretty(&v).unwrap_or_default())
+        }
+        Err(e) => (e.status(), serde_json::to_string_pretty(&e.body()).unwrap_or_default()),
+    };
+    if let Some(key) = &env.idempotency_key
+        && let Err(e) = idempotency::finish(&*ctx.kv, key, &fp, status.as_u16(), &body).await
+    {
+        tracing::warn!("keeping idempotency key failed: {e}");
+    }
+    env.render(status, body, false)
+}
+
+/// Any path outside `/v1` and the control routes.
+pub async fn unrecognized(method: Method, uri: Uri) -> Response {
+    let e = StripeError::UnrecognizedUrl { method: method.to_string(), path: uri.path().to_string(), built: true };
+    (e.status(), Json(e.body())).into_response()
+}
+
+async fn run(db: &Db, req: &Req, op: Op, args: &[String], p: &Params) -> StripeResult<Value> {
+    let a = |i: usize| args.get(i).map(String::as_str).unwrap_or_default();
+    let none = || p.allow(&[]);
+    match op {
+        Op::CustomersCreate => customers::create(db, req, p).await,
+        Op::CustomersList => customers::list(db, p).await,
+        Op::CustomersSearch => customers::search(db, p).await,
+        Op::CustomersRetrieve => {
+            none()?;
+            customers::retrieve(db, a(0)).await
+        }
+        Op::CustomersUpdate => customers::update(db, req, a(0), p).await,
+        Op::CustomersDelete => {
+            none()?;
+            customers::delete(db, req, a(0)).await
+        }
+        Op::CustomerPaymentMethods => payment_methods::list(db, p, Some(a(0))).await,
+        Op::CustomerPaymentMethod => {
+            none()?;
+            payment_methods::retrieve_for_customer(db, a(0), a(1)).await
+        }
+        Op::ProductsCreate => products::create(db, req, p).await,
+        Op::ProductsList => products::list(db, p).await,
+        Op::ProductsSearch => products::search(db, p).await,
+        Op::ProductsRetrieve => {
+            none()?;
+            products::retrieve(db, a(0)).await
+        }
+        Op::ProductsUpdate => products::update(db, req, a(0), p).await,
+        Op::ProductsDelete => {
+            none()?;
+            products::delete(db, req, a(0)).await
+        }
+        Op::PricesCreate => prices::create(db, req, p).await,
+        Op::PricesList => prices::list(db, p).await,
+        Op::PricesSearch => prices::search(db, p).await,
+        Op::PricesRetrieve => {
+            none()?;
+            prices::retrieve(db, a(0)).await
+        }
+        Op::PricesUpdate => prices::update(db, req, a(0), p).await,
+        Op::PaymentMethodsCreate => payment_methods::create(db, p).await,
+        Op::PaymentMethodsList => payment_methods::list(db, p, None).await,
+        Op::PaymentMethodsRetrieve => {
+            none()?;
+            payment_methods::retrieve(db, a(0)).await
+        }
+        Op::PaymentMethodsUpdate => payment_methods::update(db, req, a(0), p).await,
+        Op::PaymentMethodsAttach => payment_methods::attach(db, req, a(0), p).await,
+        Op::PaymentMethodsDetach => payment_methods::detach(db, req, a(0), p).await,
+        Op::PaymentIntentsCreate => payment_intents::create(db, req, p).await,
+        Op::PaymentIntentsList => payment_intents::list(db, p).await,
+        Op::PaymentIntentsSearch => payment_intents::search(db, p).await,
+        Op::PaymentIntentsRetrieve => payment_intents::retrieve(db, a(0), p).await,
+        Op::PaymentIntentsUpdate => payment_intents::update(db, req, a(0), p).await,
+        Op::PaymentIntentsConfirm => payment_intents::confirm(db, req, a(0), p).await,
+        Op::PaymentIntentsCapture => payment_intents::capture(db, req, a(0), p).await,
+        Op::PaymentIntentsCancel => payment_intents::cancel(db, req, a(0), p).await,
+        Op::ChargesCreate => charges::create(db, req, p).await,
+        Op::ChargesList => charges::list(db, p).await,
+        Op::ChargeRefund => {
+            none()?;
+            charges::refund_of(db, a(0), a(1)).await
+        }
+        Op::ChargesSearch => charges::search(db, p).await,
+        Op::ChargesRetrieve => {
+            none()?;
+            charges::retrieve(db, a(0)).await
+        }
+        Op::ChargesUpdate => charges::update(db, req, a(0), p).await,
+        Op::ChargesCapture => charges::capture(db, req, a(0), p).await,
+        Op::ChargeRefunds => refunds::list(db, p, Some(a(0))).await,
+        Op::RefundsCreate => refunds::create(db, req, p).await,
+        Op::RefundsList => refunds::list(db, p, None).await,
+        Op::RefundsRetrieve => {
+            none()?;
+            refunds::retrieve(db, a(0)).await
+        }
+        Op::RefundsUpdate => refunds::update(db, req, a(0), p).await,
+        Op::RefundsCancel => {
+            none()?;
+            refunds::cancel(db, a(0)).await
+        }
+        Op::EventsList => events::list(db, p).await,
+        Op::EventsRetrieve => {
+            none()?;
+            events::retrieve(db, a(0)).await
+        }
+        Op::WebhookEndpointsCreate => webhook_endpoints::create(db, p).await,
+        Op::WebhookEndpointsList => webhook_endpoints::list(db, p).await,
+        Op::WebhookEndpointsRetrieve => {
+            none()?;
+            webhook_endpoints::retrieve(db, a(0)).await
+        }
+        Op::WebhookEndpointsUpdate => webhook_endpoints::update(db, req, a(0), p).await,
+        Op::WebhookEndpointsDelete => {
+            none()?;
+            webhook_endpoints::delete(db, a(0)).await
+        }
+        Op::BalanceRetrieve => {
+            none()?;
+            balance::balance(db).await
+        }
+        Op::BalanceTransactionsList => balance::list(db, p).await,
+        Op::BalanceTransactionsRetrieve => {
+            none()?;
+            balance::retrieve(db, a(0)).await
+        }
+        Op::CouponsCreate => coupons::create(db, req, p).await,
+        Op::CouponsList => coupons::list(db, p).await,
+        Op::CouponsRetrieve => {
+            none()?;
+            coupons::retrieve(db, a(0)).await
+        }
+        Op::CouponsUpdate => coupons::update(db, req, a(0), p).await,
+        Op::CouponsDelete => {
+            none()?;
+            coupons::delete(db, req, a(0)).await
+        }
+        Op::SetupIntentsCreate => setup_intents::create(db, req, p).await,
+        Op::SetupIntentsList => setup_intents::list(db, p).await,
+        Op::SetupIntentsRetrieve => setup_intents::retrieve(db, a(0), p).await,
+        Op::SetupIntentsUpdate => setup_intents::update(db, a(0), p).await,
+        Op::SetupIntentsConfirm => setup_intents::confirm(db, req, a(0), p).await,
+        Op::SetupIntentsCancel => setup_intents::cancel(db, req, a(0), p).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_segments_win_and_args_are_decoded() {
+        let (r, args) = find("GET", "/v1/customers/search").unwrap();
+        assert_eq!(r.op, Op::CustomersSearch);
+        assert!(args.is_empty());
+        let (r, args) = find("POST", "/v1/payment_intents/pi_123/confirm").unwrap();
+        assert_eq!(r.op, Op::PaymentIntentsConfirm);
+        assert_eq!(args, vec!["pi_123".to_string()]);
+        assert_eq!(find("GET", "/v1/nope").err(), Some(false));
+        assert_eq!(find("POST", "/v1/invoices").err(), Some(true));
+    }
+
+    #[test]
+    fn api_versions_are_dates() {
+        assert!(valid_version("2025-09-30.clover"));
+        assert!(valid_version("2020-08-27"));
+        assert!(!valid_version("latest"));
+    }
+}

@@ -1,0 +1,275 @@
+//! Stripe objects, one table per resource, each row the object as rendered
+//! (`data`) plus the columns lists filter and page on. [`Kind`] names the
+//! resource; its table name is a constant, never caller text.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use serde_json::Value;
+use sqlx::any::AnyExecutor;
+use sqlx::{AssertSqlSafe, Row};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Customer,
+    Product,
+    Price,
+    PaymentMethod,
+    PaymentIntent,
+    Charge,
+    Refund,
+    Event,
+    WebhookEndpoint,
+    BalanceTransaction,
+    SetupIntent,
+    Coupon,
+}
+
+pub const ALL: &[Kind] = &[
+    Kind::Customer,
+    Kind::Product,
+    Kind::Price,
+    Kind::PaymentMethod,
+    Kind::PaymentIntent,
+    Kind::Charge,
+    Kind::Refund,
+    Kind::Event,
+    Kind::WebhookEndpoint,
+    Kind::BalanceTransaction,
+    Kind::SetupIntent,
+    Kind::Coupon,
+];
+
+impl Kind {
+    pub fn table(self) -> &'static str {
+        match self {
+            Kind::Customer => "customers",
+            Kind::Product => "products",
+            Kind::Price => "prices",
+            Kind::PaymentMethod => "payment_methods",
+            Kind::PaymentIntent => "payment_intents",
+            Kind::Charge => "charges",
+            Kind::Refund => "refunds",
+            Kind::Event => "events",
+            Kind::WebhookEndpoint => "webhook_endpoints",
+            Kind::BalanceTransaction => "balance_transactions",
+            Kind::SetupIntent => "setup_intents",
+            Kind::Coupon => "coupons",
+        }
+    }
+
+    /// The `object` field (and the word in `No such …` errors).
+    pub fn object(self) -> &'static str {
+        match self {
+            Kind::Customer => "customer",
+            Kind::Product => "product",
+            Kind::Price => "price",
+            Kind::PaymentMethod => "payment_method",
+            Kind::PaymentIntent => "payment_intent",
+            Kind::Charge => "charge",
+            Kind::Refund => "refund",
+            Kind::Event => "event",
+            Kind::WebhookEndpoint => "webhook_endpoint",
+            Kind::BalanceTransaction => "balance_transaction",
+            Kind::SetupIntent => "setup_intent",
+            Kind::Coupon => "coupon",
+        }
+    }
+
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Kind::Customer => "cus",
+            Kind::Product => "prod",
+            Kind::Price => "price",
+            Kind::PaymentMethod => "pm",
+            Kind::PaymentIntent => "pi",
+            Kind::Charge => "ch",
+            Kind::Refund => "re",
+            Kind::Event => "evt",
+            Kind::WebhookEndpoint => "we",
+            Kind::BalanceTransaction => "txn",
+            Kind::SetupIntent => "seti",
+            Kind::Coupon => "",
+        }
+    }
+
+    /// The kind an id names by its prefix (coupons and custom product ids have none).
+    pub fn from_id(id: &str) -> Option<Kind> {
+        let prefix = id.split('_').next()?;
+        ALL.iter().copied().find(|k| !k.prefix().is_empty() && k.prefix() == prefix)
+    }
+
+    /// The `customer` and `ref` list columns of an object of this kind.
+    fn index(self, v: &Value) -> (Option<String>, Option<String>) {
+        let s = |k: &str| v.get(k).and_then(Value::as_str).map(String::from);
+        match self {
+            Kind::Customer => (None, s("email")),
+            Kind::Price => (None, s("product")),
+            Kind::PaymentMethod | Kind::SetupIntent => (s("customer"), None),
+            Kind::PaymentIntent => (s("customer"), None),
+            Kind::Charge => (s("customer"), s("payment_intent")),
+            Kind::Refund => (None, s("charge")),
+            Kind::Event => (None, s("type")),
+            Kind::BalanceTransaction => (None, s("source")),
+            _ => (None, None),
+        }
+    }
+}
+
+/// Newest last: a list's order. Microseconds since the epoch, strictly increasing
+/// within the process; seeded objects use their `created` second.
+pub fn next_seq() -> i64 {
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0);
+    let mut prev = LAST.load(Ordering::Relaxed);
+    loop {
+        let next = now.max(prev + 1);
+        match LAST.compare_exchange_weak(prev, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return next,
+            Err(p) => prev = p,
+        }
+    }
+}
+
+fn decode(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// One object by id (deleted stubs included), or `None`.
+pub async fn get(db: impl AnyExecutor<'_>, kind: Kind, id: &str) -> sqlx::Result<Option<Value>> {
+    let sql = format!("SELECT data FROM {} WHERE id = $1", kind.table());
+    let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(db).await?;
+    Ok(row.map(|r| decode(&r.get::<String, _>(0))))
+}
+
+/// The list position of one live object.
+pub async fn seq_of(db: impl AnyExecutor<'_>, kind: Kind, id: &str) -> sqlx::Result<Option<i64>> {
+    let sql = format!("SELECT seq FROM {} WHERE id = $1", kind.table());
+    let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(db).await?;
+    Ok(row.map(|r| r.get::<i64, _>(0)))
+}
+
+pub async fn insert(db: impl AnyExecutor<'_>, kind: Kind, v: &Value) -> sqlx::Result<()> {
+    insert_at(db, kind, v, next_seq()).await
+}
+
+pub async fn insert_at(db: impl AnyExecutor<'_>, kind: Kind, v: &Value, seq: i64) -> sqlx::Result<()> {
+    insert_with_ref(db, kind, v, seq, None).await
+}
+
+/// Inserts with an explicit `ref` column (a webhook endpoint's signing secret).
+pub async fn insert_with_ref(db: impl AnyExecutor<'_>, kind: Kind, v: &Value, seq: i64, ref_override: Option<&str>) -> sqlx::Result<()> {
+    let (customer, reference) = kind.index(v);
+    let reference = ref_override.map(String::from).or(reference);
+    let sql = format!("INSERT INTO {} (id, seq, created, customer, ref, deleted, data) VALUES ($1, $2, $3, $4, $5, 0, $6)", kind.table());
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(v["id"].as_str().unwrap_or_default())
+        .bind(seq)
+        .bind(v["created"].as_i64().unwrap_or_default())
+        .bind(customer)
+        .bind(reference)
+        .bind(v.to_string())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Writes the object back with its list columns (the row keeps its place; a
+/// webhook endpoint keeps its signing secret in `ref`).
+pub async fn save(db: impl AnyExecutor<'_>, kind: Kind, v: &Value) -> sqlx::Result<()> {
+    let id = v["id"].as_str().unwrap_or_default();
+    if kind == Kind::WebhookEndpoint {
+        sqlx::query("UPDATE webhook_endpoints SET data = $2 WHERE id = $1").bind(id).bind(v.to_string()).execute(db).await?;
+        return Ok(());
+    }
+    let (customer, reference) = kind.index(v);
+    let sql = format!("UPDATE {} SET customer = $2, ref = $3, data = $4 WHERE id = $1", kind.table());
+    sqlx::query(AssertSqlSafe(sql)).bind(id).bind(customer).bind(reference).bind(v.to_string()).execute(db).await?;
+    Ok(())
+}
+
+/// Replaces the object by Stripe's deleted stub and takes it out of lists.
+pub async fn mark_deleted(db: impl AnyExecutor<'_>, kind: Kind, stub: &Value) -> sqlx::Result<()> {
+    let sql = format!("UPDATE {} SET deleted = 1, data = $2 WHERE id = $1", kind.table());
+    sqlx::query(AssertSqlSafe(sql)).bind(stub["id"].as_str().unwrap_or_default()).bind(stub.to_string()).execute(db).await?;
+    Ok(())
+}
+
+/// Removes a row outright (objects Stripe forgets on delete).
+pub async fn remove(db: impl AnyExecutor<'_>, kind: Kind, id: &str) -> sqlx::Result<()> {
+    let sql = format!("DELETE FROM {} WHERE id = $1", kind.table());
+    sqlx::query(AssertSqlSafe(sql)).bind(id).execute(db).await?;
+    Ok(())
+}
+
+/// The signing secret kept in a webhook endpoint's `ref` column.
+pub async fn endpoint_secret(db: impl AnyExecutor<'_>, id: &str) -> sqlx::Result<Option<String>> {
+    let row = sqlx::query("SELECT ref FROM webhook_endpoints WHERE id = $1").bind(id).fetch_optional(db).await?;
+    Ok(row.and_then(|r| r.get::<Option<String>, _>(0)))
+}
+
+pub async fn set_endpoint_secret(db: impl AnyExecutor<'_>, id: &str, secret: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE webhook_endpoints SET ref = $2 WHERE id = $1").bind(id).bind(secret).execute(db).await?;
+    Ok(())
+}
+
+/// Which rows one page read looks at.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    pub customer: Option<String>,
+    pub reference: Option<String>,
+    /// Only rows older than this position (`starting_after`).
+    pub before: Option<i64>,
+    /// Only rows newer than this position (`ending_before`); read oldest first.
+    pub after: Option<i64>,
+    pub limit: i64,
+}
+
+/// Live rows of `kind` matching `scan`, as `(seq, object)`, newest first (or
+/// oldest first when `scan.after` is set).
+pub async fn scan(db: impl AnyExecutor<'_>, kind: Kind, scan: &Scan) -> sqlx::Result<Vec<(i64, Value)>> {
+    let mut sql = format!("SELECT seq, data FROM {} WHERE deleted = 0", kind.table());
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    if scan.customer.is_some() {
+        sql.push_str(&format!(" AND customer = {}", next()));
+    }
+    if scan.reference.is_some() {
+        sql.push_str(&format!(" AND ref = {}", next()));
+    }
+    if scan.before.is_some() {
+        sql.push_str(&format!(" AND seq < {}", next()));
+    }
+    if scan.after.is_some() {
+        sql.push_str(&format!(" AND seq > {}", next()));
+    }
+    let asc = scan.after.is_some();
+    sql.push_str(&format!(" ORDER BY seq {} LIMIT {}", if asc { "ASC" } else { "DESC" }, next()));
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    if let Some(c) = &scan.customer {
+        q = q.bind(c);
+    }
+    if let Some(r) = &scan.reference {
+        q = q.bind(r);
+    }
+    if let Some(b) = scan.before {
+        q = q.bind(b);
+    }
+    if let Some(a) = scan.after {
+        q = q.bind(a);
+    }
+    q = q.bind(scan.limit);
+    let rows = q.fetch_all(db).await?;
+    Ok(rows.into_iter().map(|r| (r.get::<i64, _>(0), decode(&r.get::<String, _>(1)))).collect())
+}
+
+/// Takes the row's write lock for the rest of the transaction (a no-op update:
+/// PostgreSQL locks the row; SQLite already holds the database write lock), so
+/// two concurrent confirmations of one intent cannot both charge it.
+pub async fn lock(db: impl AnyExecutor<'_>, kind: Kind, id: &str) -> sqlx::Result<()> {
+    let sql = format!("UPDATE {} SET seq = seq WHERE id = $1", kind.table());
+    sqlx::query(AssertSqlSafe(sql)).bind(id).execute(db).await?;
+    Ok(())
+}
