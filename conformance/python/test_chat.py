@@ -612,7 +612,9 @@ def test_events(user, bot, bot_user, listener, room):
     assert pinned["item"]["message"]["pinned_to"] == [room] and pinned["pin_count"] == "1"
     assert pinned["pinned_info"]["channel"] == room and pinned["pinned_info"]["pinned_by"] == DANA
     assert pinned["pinned_info"]["pinned_ts"] == pinned["item"]["created"]
+    assert user.conversations_history(channel=room, limit=1)["pin_count"] == 1
     user.pins_remove(channel=room, timestamp=ts)
+    assert user.conversations_history(channel=room, limit=1)["pin_count"] == 0
     unpinned = wait_for(events, lambda e: e.get("type") == "pin_removed" and e["item"]["message"]["ts"] == ts, "pin_removed")
     assert unpinned["has_pins"] is False and unpinned["pin_count"] == "0" and unpinned["channel_id"] == room
 

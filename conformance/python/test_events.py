@@ -613,3 +613,21 @@ def test_delivery_survives_a_reset(clone, root, server, base_url):
     WebClient(token=app["bot_token"], base_url=base_url).chat_postMessage(channel=channel, text=text)
     got = wait_for("the event after the reset", lambda: server.callbacks(app["app_id"], lambda e: e["event"].get("text") == text))
     assert got[0][2]["event"]["channel"] == channel
+
+
+def test_tokens_revoked_reaches_only_the_app_whose_token_it_was(server, root, clone, base_url):
+    # Two apps subscribed to tokens_revoked; one revokes its bot token.
+    apps = []
+    for name in ("Revoker", "Bystander"):
+        m = manifest(unique(name), bot=["chat:write"], url=server.url(), bot_events=["tokens_revoked"])
+        status, body = http("POST", f"{root}/api/_asym/apps", m, bearer(clone["user"]))
+        assert status == 200, body
+        apps.append(body)
+    revoker, bystander = apps
+    assert WebClient(token=revoker["bot_token"], base_url=base_url).auth_revoke()["revoked"] is True
+    got = wait_for("tokens_revoked", lambda: server.callbacks(revoker["app_id"], lambda e: e["event"]["type"] == "tokens_revoked"))
+    event = got[0][2]["event"]
+    assert event["tokens"] == {"bot": [revoker["bot_user_id"]]}
+    assert not any(k.startswith("_asym") for k in event), event
+    time.sleep(0.5)
+    assert server.callbacks(bystander["app_id"], lambda e: e["event"]["type"] == "tokens_revoked") == []

@@ -443,3 +443,13 @@ def test_file_calls_need_a_token(base_url):
     assert api_error(anonymous.files_list)["error"] == "not_authed"
     bad = WebClient(token="xoxb-1-2-nope", base_url=base_url)
     assert api_error(bad.files_getUploadURLExternal, filename="a.txt", length=1)["error"] == "invalid_auth"
+
+
+def test_deleting_the_share_message_unshares_the_file(bot, channel):
+    f = bot.files_upload_v2(channel=channel, content="short-lived share\n", filename="gone.txt", initial_comment="sharing")["file"]
+    info = bot.files_info(file=f["id"])["file"]
+    ts = info["shares"]["public"][channel][0]["ts"]
+    bot.chat_delete(channel=channel, ts=ts)
+    after = bot.files_info(file=f["id"])["file"]
+    assert channel not in after.get("shares", {}).get("public", {}), after.get("shares")
+    assert channel not in after["channels"]

@@ -9,6 +9,9 @@ use sqlx::any::AnyExecutor;
 use crate::ids;
 
 /// Records `event` (Slack's inner event object, with its `type`) for `team_id`.
+/// Set on an outbox event meant for one app only (`tokens_revoked`); never delivered.
+pub const FOR_APP: &str = "_asym_for_app";
+
 pub async fn emit(db: impl AnyExecutor<'_>, team_id: &str, event: Value) -> sqlx::Result<String> {
     let id = ids::random('E');
     let kind = event.get("type").and_then(Value::as_str).unwrap_or("unknown").to_string();

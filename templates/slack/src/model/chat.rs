@@ -398,6 +398,7 @@ pub async fn delete(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Valu
 
     let mut tx = asym_store::begin_write(db).await?;
     reactions::delete_for_message(&mut *tx, &c.id, &old.ts).await?;
+    crate::store::files::delete_message_shares(&mut *tx, &c.id, &old.ts).await?;
     if is_parent && old.reply_count > 0 {
         messages::tombstone(&mut *tx, &c.id, &old.ts).await?;
         let stone = messages::get(&mut *tx, &c.id, &old.ts).await?.ok_or(SlackError::Code("message_not_found"))?;

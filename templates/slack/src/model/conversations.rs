@@ -219,7 +219,9 @@ pub async fn history(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Val
         out.push(render_message(db, &who.team_id, m).await?);
     }
     crate::model::files::attach(db, who, &c.id, &mut out).await?;
-    let mut body = json!({ "messages": out, "has_more": more, "pin_count": 0, "channel_actions_ts": null, "channel_actions_count": 0 });
+    let pin_count = messages::pin_count(db, &c.id).await?;
+    let mut body =
+        json!({ "messages": out, "has_more": more, "pin_count": pin_count, "channel_actions_ts": null, "channel_actions_count": 0 });
     if more && let Some(last) = rows.last() {
         body["response_metadata"] = json!({ "next_cursor": wire::encode_cursor("next_ts", &last.ts) });
     }

@@ -287,6 +287,13 @@ async fn route(tx: &mut asym_store::WriteTx, sub: &Subscriber, ev: &OutboxEvent,
         .and_then(|c| c.as_str().or_else(|| c.get("id").and_then(Value::as_str)))
         .or_else(|| payload.pointer("/item/channel").and_then(Value::as_str))
         .map(String::from);
+    let mut payload = payload.clone();
+    if let Some(target) = payload.as_object_mut().and_then(|o| o.remove(crate::events::FOR_APP))
+        && target.as_str() != Some(sub.app_id.as_str())
+    {
+        return Ok(Vec::new());
+    }
+    let payload = &payload;
     let event_id = format!("Ev{}", ev.id.get(1..).unwrap_or(&ev.id));
     let installer = sub.installer_user_id.as_deref();
     let mut out = Vec::new();

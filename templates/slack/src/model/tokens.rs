@@ -21,7 +21,12 @@ pub async fn revoke(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Valu
         TokenKind::User => json!({ "oauth": [who.user_id] }),
         TokenKind::Bot => json!({ "bot": [who.user_id] }),
     };
-    events::emit(&mut *tx, &who.team_id, json!({ "type": "tokens_revoked", "tokens": tokens, "event_ts": crate::wire::now_ts() })).await?;
+    let mut event = json!({ "type": "tokens_revoked", "tokens": tokens, "event_ts": crate::wire::now_ts() });
+    if let Some(app) = &who.app_id {
+        // Only the app whose token this was hears of it (read and removed by delivery).
+        event[events::FOR_APP] = json!(app);
+    }
+    events::emit(&mut *tx, &who.team_id, event).await?;
     tx.commit().await?;
     crate::model::auth::tokens_revoked();
     Ok(json!({ "revoked": true }))

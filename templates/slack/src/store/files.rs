@@ -131,6 +131,12 @@ pub async fn delete(db: impl AnyExecutor<'_>, id: &str) -> sqlx::Result<bool> {
     Ok(r.rows_affected() == 1)
 }
 
+/// A deleted message takes its file shares with it (the files stay).
+pub async fn delete_message_shares(db: impl AnyExecutor<'_>, channel_id: &str, ts: &str) -> sqlx::Result<u64> {
+    let r = sqlx::query("DELETE FROM file_shares WHERE channel_id = $1 AND ts = $2").bind(channel_id).bind(ts).execute(db).await?;
+    Ok(r.rows_affected())
+}
+
 pub struct NewShare<'a> {
     pub file_id: &'a str,
     pub channel_id: &'a str,
