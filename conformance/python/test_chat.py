@@ -215,6 +215,15 @@ def test_update_errors(user, bot, bot_user, room):
     assert history(user, room)[human]["text"] == "Dana's words", "nothing changed"
 
 
+def test_people_edit_only_inside_the_workspace_edit_window(user):
+    # acme-corp allows edits for 60 minutes; Dana's seeded welcome is from 2024.
+    seeded = "1704110400.000100"
+    assert api_error(user.chat_update, channel="C0ACMEGNRL", ts=seeded, text="rewritten")["error"] == "edit_window_closed"
+    fresh = user.chat_postMessage(channel="C0ACMEGNRL", text="typo here")["ts"]
+    assert user.chat_update(channel="C0ACMEGNRL", ts=fresh, text="no typo here")["ok"] is True
+    user.chat_delete(channel="C0ACMEGNRL", ts=fresh)
+
+
 # --- chat.delete ------------------------------------------------------------------------------
 
 

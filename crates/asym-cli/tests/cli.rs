@@ -229,7 +229,8 @@ fn an_external_command_template_is_spun_like_a_built_in_one() {
     let templates = home.path().join("templates");
     let listed = home.json_env(&["ls", "--templates"], &[("ASYM_TEMPLATES_DIR", templates.to_str().unwrap())]);
     let names: Vec<&str> = listed["templates"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["echo", "slack"]);
+    assert!(names.contains(&"echo") && names.contains(&"slack"), "{names:?}");
+    assert!(names.is_sorted(), "the catalog is listed by name: {names:?}");
     let spun =
         home.json_env(&["spin", "echo", "--seed", "base", "--name", "echo-1"], &[("ASYM_TEMPLATES_DIR", templates.to_str().unwrap())]);
     let api = spun["clone"]["api"].as_str().unwrap();

@@ -48,6 +48,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0005_workspace", sql: include_str!("../migrations/0005_workspace.sql") },
     Migration { name: "0006_files", sql: include_str!("../migrations/0006_files.sql") },
     Migration { name: "0007_apps", sql: include_str!("../migrations/0007_apps.sql") },
+    Migration { name: "0008_edit_window", sql: include_str!("../migrations/0008_edit_window.sql") },
     // -- later migrations go here, one line each, in number order --
 ];
 

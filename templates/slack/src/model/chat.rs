@@ -303,6 +303,13 @@ pub async fn update(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Valu
     if is_tombstone(&old) || old.user_id.as_deref() != Some(who.user_id.as_str()) {
         return Err(SlackError::Code("cant_update_message"));
     }
+    if who.kind == TokenKind::User {
+        let window = workspace::edit_window(db, &who.team_id).await?;
+        let posted = old.ts.split('.').next().and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+        if window >= 0 && crate::wire::now_secs() - posted > window * 60 {
+            return Err(SlackError::Code("edit_window_closed"));
+        }
+    }
     let blocks = match parse_blocks(args)? {
         Some(b) => b.map(|b| b.to_string()),
         None => old.blocks.clone(),

@@ -34,6 +34,9 @@ struct TeamSeed {
     name: String,
     domain: String,
     created: i64,
+    /// Minutes a person may edit their message for; absent or -1: any time.
+    #[serde(default)]
+    msg_edit_window_mins: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,6 +123,9 @@ pub async fn apply(pool: &Pool, fixture: &Fixture) -> StoreResult<BTreeMap<Strin
     let t = &pack.team;
     workspace::insert_team(&mut *tx, &TeamRow { id: t.id.clone(), name: t.name.clone(), domain: t.domain.clone(), created: t.created })
         .await?;
+    if let Some(mins) = t.msg_edit_window_mins {
+        workspace::set_edit_window(&mut *tx, &t.id, mins).await?;
+    }
     for u in &pack.users {
         let row = UserRow {
             id: u.id.clone(),

@@ -49,6 +49,16 @@ pub struct TokenRow {
 
 const USER_COLS: &str = "id, team_id, name, real_name, display_name, email, title, tz, is_admin, is_owner, is_primary_owner, is_bot, bot_id, deleted, presence, updated";
 
+pub async fn set_edit_window(db: impl AnyExecutor<'_>, team: &str, mins: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE teams SET msg_edit_window_mins = $1 WHERE id = $2").bind(mins).bind(team).execute(db).await?;
+    Ok(())
+}
+
+/// Minutes a person may edit their own message for; -1 means any time.
+pub async fn edit_window(db: impl AnyExecutor<'_>, team: &str) -> sqlx::Result<i64> {
+    Ok(sqlx::query_scalar("SELECT msg_edit_window_mins FROM teams WHERE id = $1").bind(team).fetch_optional(db).await?.unwrap_or(-1))
+}
+
 pub async fn insert_team(db: impl AnyExecutor<'_>, t: &TeamRow) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO teams (id, name, domain, created) VALUES ($1, $2, $3, $4)")
         .bind(&t.id)
