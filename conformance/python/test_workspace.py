@@ -294,6 +294,14 @@ def test_search_from(user, corpus, bot_identity):
     assert found(user, f"{m} from:@priya") == []
 
 
+def test_search_to_finds_what_was_sent_to_someone_in_a_dm(user, corpus):
+    m, ts = corpus["marker"], corpus["ts"]
+    assert found(user, f"{m} to:@priya") == [ts["dm"]]
+    assert found(user, f"{m} to:<@{PRIYA}>") == [ts["dm"]]
+    assert found(user, f"{m} to:me") == [], "Dana sent the DM; nothing was sent to her"
+    assert found(user, f"{m} to:@nobody-by-this-name") == []
+
+
 def test_search_has_link_reaction_emoji_and_pin(user, corpus):
     m, ts = corpus["marker"], corpus["ts"]
     assert found(user, f"{m} has:link") == [ts["runbook"]]

@@ -38,6 +38,8 @@ pub struct Query {
     pub excluded: Vec<String>,
     pub in_targets: Vec<String>,
     pub from_targets: Vec<String>,
+    /// `to:` people: messages sent to them in a DM or group DM.
+    pub to_targets: Vec<String>,
     pub has_link: bool,
     pub has_reaction: bool,
     pub has_pin: bool,
@@ -205,6 +207,10 @@ pub fn parse(q: &str, now: i64) -> Query {
                 }
                 "from" => {
                     out.from_targets.push(value.to_string());
+                    continue;
+                }
+                "to" => {
+                    out.to_targets.push(value.to_string());
                     continue;
                 }
                 "has" => {
@@ -446,6 +452,12 @@ pub async fn messages(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Va
             set.insert(u);
         }
     }
+    let mut recipients: Vec<Option<String>> = Vec::new();
+    for t in &q.to_targets {
+        recipients.push(resolve_user(db, who, t).await?);
+    }
+    // Whether each DM or group DM of the candidates includes each recipient.
+    let mut dm_members: HashMap<String, Option<HashSet<String>>> = HashMap::new();
     let oldest = q.oldest.map(|s| format!("{:010}.000000", s.max(0))).unwrap_or_else(|| "0000000000.000000".into());
     let latest = q.latest.map(|s| format!("{:010}.000000", s.max(0))).unwrap_or_else(|| "9999999999.999999".into());
     let rows =
@@ -458,6 +470,25 @@ pub async fn messages(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Va
         }
         if user_filter.as_ref().is_some_and(|f| !m.user_id.as_ref().is_some_and(|u| f.contains(u))) {
             continue;
+        }
+        if !recipients.is_empty() {
+            if !dm_members.contains_key(&m.channel_id) {
+                let c = channels::get(db, &m.channel_id).await?;
+                let members = match c {
+                    Some(c) if c.is_im || c.is_mpim => {
+                        Some(crate::store::conversations::members_page(db, &c.id, "", 100).await?.into_iter().collect::<HashSet<_>>())
+                    }
+                    _ => None,
+                };
+                dm_members.insert(m.channel_id.clone(), members);
+            }
+            let sent_to = |r: &Option<String>| match (r, &dm_members[&m.channel_id]) {
+                (Some(u), Some(members)) => members.contains(u) && m.user_id.as_deref() != Some(u.as_str()),
+                _ => false,
+            };
+            if !recipients.iter().all(sent_to) {
+                continue;
+            }
         }
         if q.has_link && !has_link(&m) {
             continue;
@@ -572,6 +603,7 @@ mod tests {
         assert_eq!(q.excluded, vec!["flaky"]);
         assert_eq!(q.in_targets, vec!["#eng"]);
         assert_eq!(q.from_targets, vec!["<@U1>"]);
+        assert_eq!(parse("to:@dana hello", 0).to_targets, vec!["@dana"]);
         assert!(q.has_link && q.is_thread && !q.has_pin);
         assert_eq!(q.has_emoji, vec!["tada", "+1"]);
     }
