@@ -166,7 +166,9 @@ def test_stdio_lists_and_calls_the_same_tools(clone):
 def test_tool_calls_are_in_the_request_journal(clone):
     out = _asym(clone["home"], "trace", clone["id"], "--method", "chat.postMessage", "--json")
     entries = [json.loads(line) for line in out.splitlines() if line.strip()]
-    assert any(e["status"] == 200 for e in entries), entries
+    via_mcp = [e for e in entries if e.get("via") == "mcp:slack_post_message"]
+    assert via_mcp and all(e["status"] == 200 and e["principal"].startswith("Bearer xoxb-") for e in via_mcp), entries
+    assert '"channel"' in via_mcp[0]["request"], "the tool's API request body is journaled"
 
 
 @pytest.fixture(scope="module")

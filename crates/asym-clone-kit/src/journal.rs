@@ -124,6 +124,7 @@ pub async fn record(State(journal): State<Journal>, req: Request, next: Next) ->
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(redact_query);
     let principal = principal(req.headers());
+    let via = req.headers().get(asym_contract::journal::VIA_HEADER).and_then(|v| v.to_str().ok()).map(String::from);
     // Only bodies of a known, modest size are read here; an upload streams through
     // untouched and is journaled without its body.
     let (parts, body) = req.into_parts();
@@ -159,6 +160,7 @@ pub async fn record(State(journal): State<Journal>, req: Request, next: Next) ->
         status,
         error,
         latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+        via,
         request: request_body,
         response,
     });

@@ -98,14 +98,18 @@ impl ServerHandler for ToolServer {
             Err(message) => return Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into()),
         };
         let credential = ctx.extensions.get::<axum::http::request::Parts>().and_then(|p| p.headers.get(header::AUTHORIZATION)).cloned();
-        let mut builder = Request::builder().method(request.method).uri(&request.path);
+        let mut builder = Request::builder()
+            .method(request.method)
+            .uri(&request.path)
+            .header(asym_contract::journal::VIA_HEADER, format!("mcp:{}", tool.name));
         if let Some(c) = credential {
             builder = builder.header(header::AUTHORIZATION, c);
         }
         let body = match &request.body {
             Some(b) => {
-                builder = builder.header(header::CONTENT_TYPE, "application/json");
-                Body::from(b.to_string())
+                let text = b.to_string();
+                builder = builder.header(header::CONTENT_TYPE, "application/json").header(header::CONTENT_LENGTH, text.len());
+                Body::from(text)
             }
             None => Body::empty(),
         };

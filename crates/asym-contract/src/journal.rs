@@ -3,6 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Set by the clone's own MCP server on the API request a tool call becomes
+/// (`mcp:slack_post_message`), so the journal tells tool calls from SDK calls.
+pub const VIA_HEADER: &str = "x-asym-via";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JournalEntry {
@@ -23,6 +27,9 @@ pub struct JournalEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub latency_ms: f64,
+    /// `mcp:<tool>` when the request came from an MCP tool call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     /// Request body, secrets redacted, capped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,

@@ -126,6 +126,7 @@ mod tests {
             status,
             error: error.map(String::from),
             latency_ms: 1.0,
+            via: None,
             request: None,
             response: None,
         }

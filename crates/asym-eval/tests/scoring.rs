@@ -94,6 +94,7 @@ fn entry(path: &str, principal: &str) -> JournalEntry {
         status: 200,
         error: None,
         latency_ms: 1.0,
+        via: None,
         request: None,
         response: None,
     }

@@ -33,5 +33,6 @@ fn render(t: &Traced, env: bool) -> String {
     };
     let who = e.principal.as_deref().unwrap_or("-");
     let clone = if env { format!("{:<14} ", t.clone) } else { String::new() };
-    format!("{time}  {clone}{:<28} {:<24} {:>7.1} ms  {who}", e.rpc(), outcome, e.latency_ms)
+    let via = e.via.as_deref().map(|v| format!("  ({v})")).unwrap_or_default();
+    format!("{time}  {clone}{:<28} {:<24} {:>7.1} ms  {who}{via}", e.rpc(), outcome, e.latency_ms)
 }

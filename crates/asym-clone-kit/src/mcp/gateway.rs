@@ -85,7 +85,11 @@ impl ServerHandler for Gateway {
         };
         let url = format!("{}{}", member.origin, request.path);
         let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes()).unwrap_or(reqwest::Method::POST);
-        let mut req = self.http.request(method, &url).bearer_auth(&member.credential);
+        let mut req = self
+            .http
+            .request(method, &url)
+            .bearer_auth(&member.credential)
+            .header(asym_contract::journal::VIA_HEADER, format!("mcp:{}", tool.name));
         if let Some(body) = &request.body {
             req = req.json(body);
         }
