@@ -45,7 +45,13 @@ def clone():
     name = f"mcp-py-{secrets.token_hex(3)}"
     spun = None
     try:
-        spun = json.loads(_asym(home, "spin", "slack", "--seed", "acme-corp", "--name", name, *RATE_LIMIT_ARGS, "--json"))["clone"]
+        # A remote name the MCP endpoint should accept besides loopback.
+        env = dict(os.environ, ASYM_HOME=home, ASYM_MCP_ALLOWED_HOSTS="agents.example")
+        out = subprocess.run(
+            [ASYM_BIN, "spin", "slack", "--seed", "acme-corp", "--name", name, *RATE_LIMIT_ARGS, "--json"], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert out.returncode == 0, out.stderr
+        spun = json.loads(out.stdout)["clone"]
         yield {"home": home, "id": name, "mcp": spun["mcp"], "api": spun["api"] + "/", "bot": spun["tokens"]["bot"]}
     finally:
         if spun is not None:
@@ -248,3 +254,13 @@ def test_the_environment_endpoint_over_http(pair):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_host_headers_other_than_loopback_and_the_configured_names_are_refused(clone):
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    headers = {"Authorization": f"Bearer {clone['bot']}", "Accept": "application/json, text/event-stream"}
+    port = clone["mcp"].split(":")[2].split("/")[0]
+    refused = httpx.post(clone["mcp"], json=init, headers={**headers, "Host": "rebind.attacker.example"}, timeout=10)
+    assert refused.status_code in (400, 403, 421), refused.status_code
+    allowed = httpx.post(clone["mcp"], json=init, headers={**headers, "Host": f"agents.example:{port}"}, timeout=10)
+    assert allowed.status_code == 200, allowed.text

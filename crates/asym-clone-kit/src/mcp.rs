@@ -71,6 +71,8 @@ pub fn service(template: &str, tools: &'static [McpTool], api: Router) -> Stream
     // Tools answer in one response; no session state is kept between calls.
     config.json_response = true;
     config.legacy_session_mode = false;
+    // DNS-rebinding protection stays on; remote names are added, never disabled.
+    config.allowed_hosts = asym_contract::admin::mcp_allowed_hosts();
     StreamableHttpService::new(move || Ok(server.clone()), Arc::new(LocalSessionManager::default()), config)
 }
 

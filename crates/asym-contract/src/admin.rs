@@ -31,6 +31,18 @@ pub mod env {
     pub const RATE_LIMITS: &str = "ASYM_RATE_LIMITS";
     /// `off` turns the request journal off (to measure what it costs).
     pub const JOURNAL: &str = "ASYM_JOURNAL";
+    /// Extra `Host` names (comma-separated) the MCP endpoints accept besides
+    /// loopback: the names remote agents use to reach an `--expose`d clone.
+    pub const MCP_ALLOWED_HOSTS: &str = "ASYM_MCP_ALLOWED_HOSTS";
+}
+
+/// The `Host` names MCP endpoints accept: loopback, plus `ASYM_MCP_ALLOWED_HOSTS`.
+pub fn mcp_allowed_hosts() -> Vec<String> {
+    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"].iter().map(|h| h.to_string()).collect();
+    if let Ok(extra) = std::env::var(env::MCP_ALLOWED_HOSTS) {
+        hosts.extend(extra.split(',').map(str::trim).filter(|h| !h.is_empty()).map(String::from));
+    }
+    hosts
 }
 
 pub const ADMIN_TOKEN_HEADER: &str = "x-asym-admin-token";

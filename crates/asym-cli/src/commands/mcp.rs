@@ -135,6 +135,7 @@ pub async fn env(engine: &Engine, p: &Printer, name: &str, port: Option<u16>) ->
             let mut config = StreamableHttpServerConfig::default();
             config.json_response = true;
             config.legacy_session_mode = false;
+            config.allowed_hosts = asym_contract::admin::mcp_allowed_hosts();
             let names = gateway.names();
             let service = StreamableHttpService::new(move || Ok(gateway.clone()), Arc::new(LocalSessionManager::default()), config);
             let url = format!("http://{addr}/mcp");
