@@ -39,20 +39,43 @@ pub struct McpTool {
 }
 
 /// An API request made on the caller's behalf.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ToolRequest {
     pub method: Method,
-    /// Path on the clone, including the service's base path (`/api/chat.postMessage`).
+    /// Path on the clone, including the service's base path and any query
+    /// (`/api/chat.postMessage`, `/repos/acme/app/issues?state=open`).
     pub path: String,
     /// JSON body, for methods that take one.
     pub body: Option<Value>,
+    /// A tool that needs a second request (look a branch's sha up, then create a
+    /// ref from it) names it here: built from the first answer and the arguments,
+    /// sent only when the first succeeded. The last answer is the tool's result.
+    pub then: Option<FollowUp>,
 }
 
+pub type FollowUp = fn(&Value, &Map<String, Value>) -> Result<ToolRequest, String>;
+
 impl ToolRequest {
+    pub fn new(method: Method, path: impl Into<String>, body: Option<Value>) -> ToolRequest {
+        ToolRequest { method, path: path.into(), body, then: None }
+    }
+
+    pub fn get(path: impl Into<String>) -> ToolRequest {
+        ToolRequest::new(Method::GET, path, None)
+    }
+
     pub fn post(path: impl Into<String>, body: Value) -> ToolRequest {
-        ToolRequest { method: Method::POST, path: path.into(), body: Some(body) }
+        ToolRequest::new(Method::POST, path, Some(body))
+    }
+
+    pub fn and_then(mut self, next: FollowUp) -> ToolRequest {
+        self.then = Some(next);
+        self
     }
 }
+
+/// Most follow-ups chain at most once or twice; a loop is a bug in a tool.
+const MAX_STEPS: usize = 4;
 
 mod gateway;
 
@@ -95,15 +118,42 @@ impl ServerHandler for ToolServer {
             return Err(ErrorData::invalid_params(format!("unknown tool `{}`", call.name), None));
         };
         let args = call.arguments.unwrap_or_default();
-        let request = match (tool.request)(&args) {
+        let mut request = match (tool.request)(&args) {
             Ok(r) => r,
             Err(message) => return Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into()),
         };
         let credential = ctx.extensions.get::<axum::http::request::Parts>().and_then(|p| p.headers.get(header::AUTHORIZATION)).cloned();
+        for _ in 0..MAX_STEPS {
+            let (status, bytes) = self.send(tool.name, &request, credential.as_ref()).await?;
+            let result = result_of(status, &bytes);
+            let next = match request.then {
+                Some(follow) if result.is_error != Some(true) => {
+                    let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                    follow(&answer, &args)
+                }
+                _ => return Ok(result.into()),
+            };
+            request = match next {
+                Ok(r) => r,
+                Err(message) => return Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into()),
+            };
+        }
+        Err(ErrorData::internal_error(format!("tool `{}` chained more than {MAX_STEPS} requests", tool.name), None))
+    }
+}
+
+impl ToolServer {
+    /// One API request through the product router, as an SDK's would go.
+    async fn send(
+        &self,
+        tool: &str,
+        request: &ToolRequest,
+        credential: Option<&header::HeaderValue>,
+    ) -> Result<(u16, axum::body::Bytes), ErrorData> {
         let mut builder = Request::builder()
-            .method(request.method)
+            .method(request.method.clone())
             .uri(&request.path)
-            .header(asym_contract::journal::VIA_HEADER, format!("mcp:{}", tool.name));
+            .header(asym_contract::journal::VIA_HEADER, format!("mcp:{tool}"));
         if let Some(c) = credential {
             builder = builder.header(header::AUTHORIZATION, c);
         }
@@ -117,10 +167,9 @@ impl ServerHandler for ToolServer {
         };
         let req = builder.body(body).map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
         let resp = self.api.clone().oneshot(req).await.map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
-        let status = resp.status();
+        let status = resp.status().as_u16();
         let bytes = resp.into_body().collect().await.map_err(|e| ErrorData::internal_error(e.to_string(), None))?.to_bytes();
-        let result = result_of(status.as_u16(), &bytes);
-        Ok(result.into())
+        Ok((status, bytes))
     }
 }
 

@@ -15,7 +15,7 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 
-use super::{McpTool, describe, result_of};
+use super::{MAX_STEPS, McpTool, ToolRequest, describe, result_of};
 
 /// One member clone as the gateway reaches it.
 #[derive(Debug, Clone)]
@@ -79,31 +79,48 @@ impl ServerHandler for Gateway {
         let Some((member, tool)) = self.routes.get(call.name.as_ref()) else {
             return Err(ErrorData::invalid_params(format!("unknown tool `{}`", call.name), None));
         };
-        let request = match (tool.request)(&call.arguments.unwrap_or_default()) {
+        let args = call.arguments.unwrap_or_default();
+        let mut request = match (tool.request)(&args) {
             Ok(r) => r,
             Err(message) => return Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into()),
         };
+        for _ in 0..MAX_STEPS {
+            let (status, body) = match self.send(member, tool.name, &request).await {
+                Ok(answer) => answer,
+                Err(e) => {
+                    let text = format!("clone `{}` did not answer: {e}", member.clone_id);
+                    return Ok(CallToolResult::error(vec![ContentBlock::text(text)]).into());
+                }
+            };
+            let result = result_of(status, &body);
+            let next = match request.then {
+                Some(follow) if result.is_error != Some(true) => follow(&serde_json::from_slice(&body).unwrap_or_default(), &args),
+                _ => return Ok(result.into()),
+            };
+            request = match next {
+                Ok(r) => r,
+                Err(message) => return Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into()),
+            };
+        }
+        Err(ErrorData::internal_error(format!("tool `{}` chained more than {MAX_STEPS} requests", tool.name), None))
+    }
+}
+
+impl Gateway {
+    async fn send(&self, member: &Member, tool: &str, request: &ToolRequest) -> Result<(u16, Vec<u8>), reqwest::Error> {
         let url = format!("{}{}", member.origin, request.path);
         let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes()).unwrap_or(reqwest::Method::POST);
         let mut req = self
             .http
             .request(method, &url)
             .bearer_auth(&member.credential)
-            .header(asym_contract::journal::VIA_HEADER, format!("mcp:{}", tool.name));
+            .header(asym_contract::journal::VIA_HEADER, format!("mcp:{tool}"));
         if let Some(body) = &request.body {
             req = req.json(body);
         }
-        let unreachable =
-            |e: reqwest::Error| CallToolResult::error(vec![ContentBlock::text(format!("clone `{}` did not answer: {e}", member.clone_id))]);
-        let resp = match req.send().await {
-            Ok(r) => r,
-            Err(e) => return Ok(unreachable(e).into()),
-        };
+        let resp = req.send().await?;
         let status = resp.status().as_u16();
-        match resp.bytes().await {
-            Ok(body) => Ok(result_of(status, &body).into()),
-            Err(e) => Ok(unreachable(e).into()),
-        }
+        Ok((status, resp.bytes().await?.to_vec()))
     }
 }
 
