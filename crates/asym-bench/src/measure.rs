@@ -76,6 +76,7 @@ pub struct Throughput {
     pub requests: u64,
     pub errors: u64,
     pub per_second: f64,
+    pub latency_ms: Summary,
 }
 
 impl Report {
@@ -107,8 +108,8 @@ impl Report {
         }
         for t in &self.throughput {
             println!(
-                "throughput            {:<22} {:>9.0} req/s  ({} requests, {} errors, {} connections)",
-                t.method, t.per_second, t.requests, t.errors, t.connections
+                "throughput            {:<34} {:>7.0} req/s  p50 {:>6.1} ms  p99 {:>6.1} ms  ({} requests, {} errors, {} connections)",
+                t.method, t.per_second, t.latency_ms.p50, t.latency_ms.p99, t.requests, t.errors, t.connections
             );
         }
     }
@@ -201,7 +202,7 @@ pub async fn run(opts: &Opts) -> anyhow::Result<Report> {
         by_rows.push(rows_figure(&asym, rows).await?);
     }
 
-    let throughput = if opts.seconds == 0 {
+    let mut throughput = if opts.seconds == 0 {
         Vec::new()
     } else {
         vec![
@@ -210,6 +211,9 @@ pub async fn run(opts: &Opts) -> anyhow::Result<Report> {
             throughput(&api, "chat.postMessage", &bot, json!({ "channel": "C0ACMERAND", "text": "load" }), opts).await,
         ]
     };
+    if opts.seconds > 0 {
+        throughput.extend(other_templates(&asym, opts).await?);
+    }
 
     let scoring = if opts.scoring_writes == 0 { None } else { Some(scoring(&asym, opts.scoring_writes).await?) };
 
@@ -329,24 +333,151 @@ async fn post(api: &str, method: &str, token: &str, body: Value) -> anyhow::Resu
     Ok(v)
 }
 
+/// Throughput of the other built-in templates' busiest calls: Stripe payment-intent
+/// confirmations and customer lists, GitHub issue creation and issue lists.
+async fn other_templates(asym: &Asym<'_>, opts: &Opts) -> anyhow::Result<Vec<Throughput>> {
+    let listed = asym.run(&["ls", "--templates"])?;
+    let has = |t: &str| listed["templates"].as_array().into_iter().flatten().any(|x| x["name"] == t);
+    let mut out = Vec::new();
+    if has("stripe") {
+        let spun = asym.run(&["spin", "stripe", "--seed", "acct", "--name", "tp-stripe", "--no-rate-limits"])?;
+        let (api, key) = (text(&spun["clone"]["api"])?, text(&spun["clone"]["tokens"]["secret_key"])?);
+        let base = api.trim_end_matches('/').to_string();
+        let form = |pairs: &[(&str, &str)]| Body::Form(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect());
+        out.push(
+            run_load(
+                Load {
+                    label: "stripe payment_intents confirm".into(),
+                    method: reqwest::Method::POST,
+                    url: format!("{base}/v1/payment_intents"),
+                    auth: format!("Bearer {key}"),
+                    body: form(&[("amount", "1000"), ("currency", "usd"), ("payment_method", "pm_card_visa"), ("confirm", "true")]),
+                    served: |status, v| status == 200 && v["status"] == "succeeded",
+                },
+                opts,
+            )
+            .await,
+        );
+        out.push(
+            run_load(
+                Load {
+                    label: "stripe customers list".into(),
+                    method: reqwest::Method::GET,
+                    url: format!("{base}/v1/customers?limit=10"),
+                    auth: format!("Bearer {key}"),
+                    body: Body::None,
+                    served: |status, v| status == 200 && v["object"] == "list",
+                },
+                opts,
+            )
+            .await,
+        );
+        asym.run(&["destroy", "tp-stripe"])?;
+    }
+    if has("github") {
+        let spun = asym.run(&["spin", "github", "--seed", "acme", "--name", "tp-github", "--no-rate-limits"])?;
+        let (api, token) = (text(&spun["clone"]["api"])?, text(&spun["clone"]["tokens"]["token"])?);
+        let base = api.trim_end_matches('/').to_string();
+        out.push(
+            run_load(
+                Load {
+                    label: "github issues create".into(),
+                    method: reqwest::Method::POST,
+                    url: format!("{base}/repos/acme/hello-world/issues"),
+                    auth: format!("Bearer {token}"),
+                    body: Body::Json(json!({ "title": "load", "body": "from asym-bench" })),
+                    served: |status, v| status == 201 && v["number"].is_u64(),
+                },
+                opts,
+            )
+            .await,
+        );
+        out.push(
+            run_load(
+                Load {
+                    label: "github issues list".into(),
+                    method: reqwest::Method::GET,
+                    url: format!("{base}/repos/acme/hello-world/issues?per_page=30"),
+                    auth: format!("Bearer {token}"),
+                    body: Body::None,
+                    served: |status, v| status == 200 && v.is_array(),
+                },
+                opts,
+            )
+            .await,
+        );
+        asym.run(&["destroy", "tp-github"])?;
+    }
+    Ok(out)
+}
+
+/// One kind of request a throughput run repeats.
+struct Load {
+    label: String,
+    method: reqwest::Method,
+    url: String,
+    /// The full `Authorization` header value.
+    auth: String,
+    body: Body,
+    /// Whether an answer counts as served (Slack answers HTTP 200 with `ok:false`).
+    served: fn(u16, &Value) -> bool,
+}
+
+#[derive(Clone)]
+enum Body {
+    None,
+    Json(Value),
+    Form(Vec<(String, String)>),
+}
+
+fn slack_load(api: &str, method: &str, token: &str, body: Value) -> Load {
+    Load {
+        label: method.into(),
+        method: reqwest::Method::POST,
+        url: format!("{api}/{method}"),
+        auth: format!("Bearer {token}"),
+        body: Body::Json(body),
+        served: |_, v| v["ok"] == true,
+    }
+}
+
 async fn throughput(api: &str, method: &str, token: &str, body: Value, opts: &Opts) -> Throughput {
+    run_load(slack_load(api, method, token, body), opts).await
+}
+
+async fn run_load(load: Load, opts: &Opts) -> Throughput {
     let client = reqwest::Client::builder().pool_max_idle_per_host(opts.connections).build().expect("a plain client builds");
     let (ok, errors) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let latencies = Arc::new(std::sync::Mutex::new(Vec::<f64>::new()));
     let deadline = Instant::now() + Duration::from_secs(opts.seconds);
-    let url = format!("{api}/{method}");
+    let load = Arc::new(load);
     let workers: Vec<_> = (0..opts.connections)
         .map(|_| {
-            let (client, url, token, body, ok, errors) =
-                (client.clone(), url.clone(), token.to_string(), body.clone(), ok.clone(), errors.clone());
+            let (client, load, ok, errors, latencies) = (client.clone(), load.clone(), ok.clone(), errors.clone(), latencies.clone());
             tokio::spawn(async move {
+                let mut mine = Vec::new();
                 while Instant::now() < deadline {
-                    let r = client.post(&url).bearer_auth(&token).json(&body).send().await;
-                    let good = match r {
-                        Ok(r) => r.json::<Value>().await.map(|v| v["ok"] == true).unwrap_or(false),
+                    let t = Instant::now();
+                    let mut req = client.request(load.method.clone(), &load.url).header("authorization", &load.auth);
+                    req = match &load.body {
+                        Body::None => req,
+                        Body::Json(v) => req.json(v),
+                        Body::Form(pairs) => req
+                            .header("content-type", "application/x-www-form-urlencoded")
+                            .body(url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()),
+                    };
+                    let good = match req.send().await {
+                        Ok(r) => {
+                            let status = r.status().as_u16();
+                            let v = r.json::<Value>().await.unwrap_or(Value::Null);
+                            (load.served)(status, &v)
+                        }
                         Err(_) => false,
                     };
+                    mine.push(t.elapsed().as_secs_f64() * 1000.0);
                     if good { &ok } else { &errors }.fetch_add(1, Ordering::Relaxed);
                 }
+                latencies.lock().expect("no worker panics holding it").extend(mine);
             })
         })
         .collect();
@@ -356,12 +487,14 @@ async fn throughput(api: &str, method: &str, token: &str, body: Value, opts: &Op
     }
     let secs = started.elapsed().as_secs_f64();
     let requests = ok.load(Ordering::Relaxed);
+    let lat = latencies.lock().expect("workers are done").clone();
     Throughput {
-        method: method.into(),
+        method: load.label.clone(),
         connections: opts.connections,
         requests,
         errors: errors.load(Ordering::Relaxed),
         per_second: requests as f64 / secs,
+        latency_ms: Summary::of(&lat),
     }
 }
 
