@@ -353,10 +353,10 @@ describe('errors', () => {
   test('a published method that is not built answers not_implemented', async () => {
     const c = client(clone.tokens.bot, noRetry);
     // Methods Slack publishes that the clone has not built yet (see templates/slack/COVERAGE.md).
-    const data = await platformError(c.reminders.add({ text: 'stand-up', time: 'in 5 minutes' }));
+    const data = await platformError(c.calls.add({ external_unique_id: 'standup-1', join_url: 'https://meet.example/standup' }));
     assert.equal(data.error, 'not_implemented');
-    assert.equal(data.req_method, 'reminders.add');
-    assert.equal((await platformError(c.stars.add({ channel: RANDOM, timestamp: '1704110400.000100' }))).error, 'not_implemented');
+    assert.equal(data.req_method, 'calls.add');
+    assert.equal((await platformError(c.views.publish({ user_id: 'U0ACMEDANA', view: { type: 'home', blocks: [] } }))).error, 'not_implemented');
   });
 
   test('an unknown method answers unknown_method', async () => {

@@ -371,10 +371,10 @@ def test_bad_cursor(bot):
 
 def test_not_implemented_method(bot):
     # Methods Slack publishes that the clone has not built yet (see templates/slack/COVERAGE.md).
-    resp = api_error(bot.reminders_add, text="stand-up", time="in 5 minutes")
+    resp = api_error(bot.calls_add, external_unique_id="standup-1", join_url="https://meet.example/standup")
     assert resp["error"] == "not_implemented"
-    assert resp["req_method"] == "reminders.add"
-    resp = api_error(bot.stars_add, channel=RANDOM, timestamp="1704110400.000100")
+    assert resp["req_method"] == "calls.add"
+    resp = api_error(bot.views_publish, user_id="U0ACMEDANA", view={"type": "home", "blocks": []})
     assert resp["error"] == "not_implemented"
 
 
@@ -406,7 +406,7 @@ def test_async_client(clone, base_url):
         assert err.value.response["error"] == "invalid_auth"
 
         with pytest.raises(SlackApiError) as err:
-            await client.dnd_setSnooze(num_minutes=5)
+            await client.calls_info(id="R0NOPE")
         assert err.value.response["error"] == "not_implemented"
 
     asyncio.run(scenario())

@@ -11,6 +11,9 @@ use crate::ids;
 /// Records `event` (Slack's inner event object, with its `type`) for `team_id`.
 /// Set on an outbox event meant for one app only (`tokens_revoked`); never delivered.
 pub const FOR_APP: &str = "_asym_for_app";
+/// Set on an outbox event meant for one member's authorizations only (`dnd_updated`
+/// goes to the apps acting as that member); never delivered.
+pub const FOR_USER: &str = "_asym_for_user";
 
 pub async fn emit(db: impl AnyExecutor<'_>, team_id: &str, event: Value) -> sqlx::Result<String> {
     let id = ids::random('E');

@@ -49,6 +49,10 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0006_files", sql: include_str!("../migrations/0006_files.sql") },
     Migration { name: "0007_apps", sql: include_str!("../migrations/0007_apps.sql") },
     Migration { name: "0008_edit_window", sql: include_str!("../migrations/0008_edit_window.sql") },
+    Migration { name: "0009_people", sql: include_str!("../migrations/0009_people.sql") },
+    Migration { name: "0010_reminders", sql: include_str!("../migrations/0010_reminders.sql") },
+    Migration { name: "0011_stars", sql: include_str!("../migrations/0011_stars.sql") },
+    Migration { name: "0012_app_uninstall", sql: include_str!("../migrations/0012_app_uninstall.sql") },
     // -- later migrations go here, one line each, in number order --
 ];
 
@@ -75,6 +79,10 @@ pub const RESOURCES: &[Resource] = &[
     },
     Resource { name: "file_shares", table: "file_shares", key: &["file_id", "channel_id", "ts"], columns: &[] },
     Resource { name: "apps", table: "apps", key: &["id"], columns: &[] },
+    Resource { name: "profile_fields", table: "team_profile_fields", key: &["id"], columns: &[] },
+    Resource { name: "dnd", table: "dnd_state", key: &["user_id"], columns: &[] },
+    Resource { name: "reminders", table: "reminders", key: &["id"], columns: &[] },
+    Resource { name: "stars", table: "stars", key: &["user_id", "item_key"], columns: &[] },
 ];
 
 pub struct SlackTemplate;

@@ -70,7 +70,7 @@ pub fn user(u: &UserRow, show_email: bool) -> Value {
     })
 }
 
-fn tz_offset(tz: &str) -> i64 {
+pub fn tz_offset(tz: &str) -> i64 {
     match tz {
         "America/New_York" => -18000,
         "America/Chicago" => -21600,

@@ -597,6 +597,43 @@ pub async fn list(db: &Pool) -> SlackResult<Vec<Value>> {
     Ok(apps::list(db).await?.iter().map(render).collect())
 }
 
+/// apps.uninstall: with the `client_id` and `client_secret` of an app made from a
+/// manifest, called with one of that app's own tokens. Revokes every token of the
+/// app, marks its bot user deleted and announces `tokens_revoked` and
+/// `app_uninstalled` to that app only (its last deliveries).
+pub async fn uninstall(db: &Pool, who: &crate::model::auth::Principal, args: &crate::wire::Args) -> SlackResult<Value> {
+    let client_id = args.str("client_id").ok_or(SlackError::Code("invalid_client_id"))?;
+    let app =
+        apps::by_client_id(db, &client_id).await?.filter(|a| a.team_id == who.team_id).ok_or(SlackError::Code("invalid_client_id"))?;
+    let secret = args.str("client_secret").unwrap_or_default();
+    if !asym_clone_kit::secrets::same_secret(&secret, app.client_secret.as_deref().unwrap_or_default()) {
+        return Err(SlackError::Code("bad_client_secret"));
+    }
+    if who.app_id.as_deref() != Some(app.id.as_str()) {
+        return Err(SlackError::Code("client_id_token_mismatch"));
+    }
+    let mut tx = asym_store::begin_write(db).await?;
+    workspace::delete_app_tokens(&mut *tx, &app.id).await?;
+    let mut tokens = json!({ "bot": [app.bot_user_id] });
+    if let Some(installer) = &app.installer_user_id
+        && app.user_scopes.as_deref().is_some_and(|s| !s.is_empty())
+    {
+        tokens["oauth"] = json!([installer]);
+    }
+    let event_ts = crate::wire::now_ts();
+    let mut revoked = json!({ "type": "tokens_revoked", "tokens": tokens, "event_ts": event_ts });
+    revoked[crate::events::FOR_APP] = json!(app.id);
+    let mut uninstalled = json!({ "type": "app_uninstalled" });
+    uninstalled[crate::events::FOR_APP] = json!(app.id);
+    crate::events::emit(&mut *tx, &who.team_id, revoked).await?;
+    crate::events::emit(&mut *tx, &who.team_id, uninstalled).await?;
+    apps::delete_bot_user(&mut *tx, &app.bot_user_id, now_secs()).await?;
+    apps::mark_uninstalled(&mut *tx, &app.id, now_millis()).await?;
+    tx.commit().await?;
+    crate::model::auth::tokens_revoked();
+    Ok(json!({}))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

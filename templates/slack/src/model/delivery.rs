@@ -217,7 +217,10 @@ async fn route_batch(db: &Pool, subs: &[Subscriber]) -> sqlx::Result<usize> {
             continue;
         }
         let Ok(payload) = serde_json::from_str::<Value>(&ev.payload) else { continue };
-        for sub in subs.iter().filter(|s| s.team_id == ev.team_id && s.created_ms <= ev.created_ms) {
+        for sub in subs
+            .iter()
+            .filter(|s| s.team_id == ev.team_id && s.created_ms <= ev.created_ms && s.uninstalled_ms.is_none_or(|u| ev.created_ms <= u))
+        {
             for out in route(&mut tx, sub, ev, &payload).await? {
                 let body = envelope(sub, ev, &out);
                 let id = format!("{}-{}", out.event_id, sub.app_id);
@@ -293,6 +296,8 @@ async fn route(tx: &mut asym_store::WriteTx, sub: &Subscriber, ev: &OutboxEvent,
     {
         return Ok(Vec::new());
     }
+    // An event about one member's own state reaches only the apps acting as them.
+    let for_user = payload.as_object_mut().and_then(|o| o.remove(crate::events::FOR_USER)).and_then(|v| v.as_str().map(String::from));
     let payload = &payload;
     let event_id = format!("Ev{}", ev.id.get(1..).unwrap_or(&ev.id));
     let installer = sub.installer_user_id.as_deref();
@@ -308,8 +313,10 @@ async fn route(tx: &mut asym_store::WriteTx, sub: &Subscriber, ev: &OutboxEvent,
         (subscribed(&sub.bot_events, &kind), subscribed(&sub.user_events, &kind), !kind.starts_with("channel_"))
     };
     let gate = if needs_membership { channel.as_deref() } else { None };
-    let bot_sees = bot_wants && member(tx, gate, Some(&sub.bot_user_id)).await?;
-    let user_sees = !bot_sees && user_wants && member(tx, gate, installer).await?;
+    let bot_for = for_user.as_deref().is_none_or(|u| u == sub.bot_user_id);
+    let user_for = for_user.as_deref().is_none_or(|u| Some(u) == installer);
+    let bot_sees = bot_wants && bot_for && member(tx, gate, Some(&sub.bot_user_id)).await?;
+    let user_sees = !bot_sees && user_wants && user_for && member(tx, gate, installer).await?;
     if bot_sees || user_sees {
         out.push(Outgoing {
             event_id: event_id.clone(),

@@ -4,7 +4,8 @@
 //! `deploys`, `deployed`; `deplo*` is a prefix), `"quoted phrases"` match word
 //! runs, `-word` excludes. Modifiers: `in:#channel` / `in:<#C…>` / `in:@user`
 //! (the DM with them), `from:@name` / `from:<@U…>` / `from:me`, `has:link`,
-//! `has:reaction`, `has::emoji:`, `has:pin`, `is:thread`, and dates
+//! `has:reaction`, `has::emoji:`, `has:pin`, `has:star` / `is:saved` (the
+//! searcher's saved items), `is:thread`, and dates
 //! `before:` / `after:` / `on:` (YYYY-MM-DD, `today`, `yesterday`) and
 //! `during:` (YYYY-MM-DD, YYYY-MM or YYYY), read in UTC.
 
@@ -44,6 +45,8 @@ pub struct Query {
     pub has_reaction: bool,
     pub has_pin: bool,
     pub has_emoji: Vec<String>,
+    /// `has:star` / `is:saved`: messages the searcher saved (stars.add).
+    pub saved: bool,
     pub is_thread: bool,
     /// Unix-seconds bounds: oldest inclusive, latest exclusive.
     pub oldest: Option<i64>,
@@ -218,6 +221,7 @@ pub fn parse(q: &str, now: i64) -> Query {
                         "link" => out.has_link = true,
                         "reaction" => out.has_reaction = true,
                         "pin" => out.has_pin = true,
+                        "star" => out.saved = true,
                         v if v.len() > 2 && v.starts_with(':') && v.ends_with(':') => {
                             match crate::model::reactions::emoji_name(Some(v.to_string())) {
                                 Ok(name) => out.has_emoji.push(name),
@@ -230,6 +234,10 @@ pub fn parse(q: &str, now: i64) -> Query {
                 }
                 "is" if value.eq_ignore_ascii_case("thread") => {
                     out.is_thread = true;
+                    continue;
+                }
+                "is" if value.eq_ignore_ascii_case("saved") || value.eq_ignore_ascii_case("starred") => {
+                    out.saved = true;
                     continue;
                 }
                 "before" => {
@@ -460,6 +468,8 @@ pub async fn messages(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Va
     let mut dm_members: HashMap<String, Option<HashSet<String>>> = HashMap::new();
     let oldest = q.oldest.map(|s| format!("{:010}.000000", s.max(0))).unwrap_or_else(|| "0000000000.000000".into());
     let latest = q.latest.map(|s| format!("{:010}.000000", s.max(0))).unwrap_or_else(|| "9999999999.999999".into());
+    let saved: HashSet<(String, String)> =
+        if q.saved { crate::store::stars::saved_messages(db, &who.user_id).await?.into_iter().collect() } else { HashSet::new() };
     let rows =
         if q.impossible { Vec::new() } else { search::candidates(db, &who.team_id, &who.user_id, &oldest, &latest, SCAN_LIMIT).await? };
 
@@ -503,6 +513,9 @@ pub async fn messages(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Va
             continue;
         }
         if q.has_pin && m.pinned_at.is_none() {
+            continue;
+        }
+        if q.saved && !saved.contains(&(m.channel_id.clone(), m.ts.clone())) {
             continue;
         }
         if q.is_thread && m.thread_ts.is_none() {

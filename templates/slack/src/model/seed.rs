@@ -25,6 +25,29 @@ struct Pack {
     channels: Vec<ChannelSeed>,
     #[serde(default)]
     messages: Vec<MessageSeed>,
+    /// The team's custom profile fields (team.profile.get).
+    #[serde(default)]
+    profile_fields: Vec<ProfileFieldSeed>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ProfileFieldSeed {
+    id: String,
+    label: String,
+    #[serde(default)]
+    hint: String,
+    /// text, long_text, date, link, user, options_list, tags.
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    field_name: String,
+    #[serde(default)]
+    possible_values: Option<Vec<String>>,
+    #[serde(default)]
+    is_hidden: bool,
+    #[serde(default)]
+    is_protected: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,6 +216,25 @@ pub async fn apply(pool: &Pool, fixture: &Fixture) -> StoreResult<BTreeMap<Strin
             }
             messages::note_reply(&mut *tx, &m.channel, parent, &m.ts).await?;
         }
+    }
+    for (i, f) in pack.profile_fields.iter().enumerate() {
+        if !f.id.starts_with("Xf") {
+            return Err(bad(format!("profile field id `{}` must start with Xf", f.id)));
+        }
+        let row = crate::store::people::ProfileFieldRow {
+            id: f.id.clone(),
+            team_id: t.id.clone(),
+            ordering: i as i64,
+            field_name: f.field_name.clone(),
+            label: f.label.clone(),
+            hint: f.hint.clone(),
+            kind: f.kind.clone(),
+            possible_values: f.possible_values.as_ref().map(|v| serde_json::Value::from(v.clone()).to_string()),
+            is_hidden: f.is_hidden,
+            is_protected: f.is_protected,
+            section_id: None,
+        };
+        crate::store::people::insert_profile_field(&mut *tx, &row).await?;
     }
     tx.commit().await?;
     Ok(BTreeMap::from([

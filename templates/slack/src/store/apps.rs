@@ -96,11 +96,13 @@ pub struct Subscriber {
     pub user_events: String,
     pub verification_token: String,
     pub created_ms: i64,
+    /// Set once the app was uninstalled: it gets no event from after this moment.
+    pub uninstalled_ms: Option<i64>,
 }
 
 pub async fn subscribers(db: impl AnyExecutor<'_>) -> sqlx::Result<Vec<Subscriber>> {
     sqlx::query_as(
-        "SELECT s.app_id, a.team_id, a.bot_user_id, s.installer_user_id, s.bot_events, s.user_events, s.verification_token, s.created_ms \
+        "SELECT s.app_id, a.team_id, a.bot_user_id, s.installer_user_id, s.bot_events, s.user_events, s.verification_token, s.created_ms, s.uninstalled_ms \
          FROM app_settings s JOIN apps a ON a.id = s.app_id \
          WHERE s.request_url IS NOT NULL AND s.url_verified = 1 ORDER BY s.created_ms, s.app_id",
     )
@@ -305,4 +307,28 @@ pub async fn login_user(db: impl AnyExecutor<'_>, email: &str) -> sqlx::Result<O
     .bind(email)
     .fetch_optional(db)
     .await
+}
+
+/// The app whose credentials these are (apps made from a manifest only).
+pub async fn by_client_id(db: impl AnyExecutor<'_>, client_id: &str) -> sqlx::Result<Option<AppRow>> {
+    sqlx::query_as(concatcp!("SELECT ", APP_COLS, " FROM apps a JOIN app_settings s ON s.app_id = a.id WHERE s.client_id = $1"))
+        .bind(client_id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Marks an app uninstalled; false when it was already.
+pub async fn mark_uninstalled(db: impl AnyExecutor<'_>, app_id: &str, at_ms: i64) -> sqlx::Result<bool> {
+    let n = sqlx::query("UPDATE app_settings SET uninstalled_ms = $2 WHERE app_id = $1 AND uninstalled_ms IS NULL")
+        .bind(app_id)
+        .bind(at_ms)
+        .execute(db)
+        .await?;
+    Ok(n.rows_affected() > 0)
+}
+
+/// Marks an uninstalled app's bot user deleted, as Slack shows it.
+pub async fn delete_bot_user(db: impl AnyExecutor<'_>, user_id: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET deleted = 1, updated = $2 WHERE id = $1 AND is_bot = 1").bind(user_id).bind(now).execute(db).await?;
+    Ok(())
 }
