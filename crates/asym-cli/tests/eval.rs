@@ -197,6 +197,10 @@ fn the_trainer_api_runs_episodes_without_the_cli() {
     assert_eq!(body["error"]["code"], "ENV_NOT_FOUND");
     let bad = client.post(format!("{base}/envs/ev/eval")).body("checks: 3\n").send().unwrap();
     assert_eq!(bad.status().as_u16(), 422);
+    let unknown = client.get(format!("{base}/envs/ev/trace?methd=chat.postMessage")).send().unwrap();
+    assert_eq!(unknown.status().as_u16(), 422);
+    let body: Value = unknown.json().unwrap();
+    assert!(body["error"]["message"].as_str().unwrap().contains("methd"), "{body}");
 }
 
 /// A port from the test's own slice, above the ones clones take first.

@@ -10,6 +10,7 @@ use asym_contract::{AsymError, Result};
 use asym_engine::Engine;
 use asym_engine::trace::TraceFilter;
 use axum::Router;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -81,6 +82,11 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A query string this API does not take is a named error, not axum's plain text.
+fn query<T>(q: std::result::Result<Query<T>, QueryRejection>) -> Result<T> {
+    q.map(|Query(v)| v).map_err(|e| AsymError::InvalidName { kind: "query", value: String::new(), reason: e.body_text() })
+}
+
 fn reply<T: Serialize>(r: Result<T>) -> Response {
     match r {
         Ok(v) => axum::Json(v).into_response(),
@@ -109,8 +115,15 @@ async fn env_reset(State(e): State<Shared>, Path(name): Path<String>) -> Respons
     reply(e.env_reset(&name).await)
 }
 
-async fn env_diff(State(e): State<Shared>, Path(name): Path<String>, Query(q): Query<SinceQuery>) -> Response {
-    reply(e.env_diff(&name, q.since.as_deref()).await)
+async fn env_diff(
+    State(e): State<Shared>,
+    Path(name): Path<String>,
+    q: std::result::Result<Query<SinceQuery>, QueryRejection>,
+) -> Response {
+    match query(q) {
+        Ok(q) => reply(e.env_diff(&name, q.since.as_deref()).await),
+        Err(err) => ApiError(err).into_response(),
+    }
 }
 
 async fn clone_status(State(e): State<Shared>, Path(id): Path<String>) -> Response {
@@ -121,18 +134,37 @@ async fn clone_reset(State(e): State<Shared>, Path(id): Path<String>) -> Respons
     reply(e.reset(&id).await.map(|millis| serde_json::json!({ "id": id, "millis": millis })))
 }
 
-async fn clone_diff(State(e): State<Shared>, Path(id): Path<String>, Query(q): Query<SinceQuery>) -> Response {
-    reply(e.diff(&id, q.since.as_deref()).await)
+async fn clone_diff(
+    State(e): State<Shared>,
+    Path(id): Path<String>,
+    q: std::result::Result<Query<SinceQuery>, QueryRejection>,
+) -> Response {
+    match query(q) {
+        Ok(q) => reply(e.diff(&id, q.since.as_deref()).await),
+        Err(err) => ApiError(err).into_response(),
+    }
 }
 
-async fn env_trace(State(e): State<Shared>, Path(name): Path<String>, Query(q): Query<TraceQuery>) -> Response {
-    let filter = TraceFilter { status: q.status, method: q.method };
-    reply(collect(e.env_trace(&name, filter, false).await).await)
+async fn env_trace(
+    State(e): State<Shared>,
+    Path(name): Path<String>,
+    q: std::result::Result<Query<TraceQuery>, QueryRejection>,
+) -> Response {
+    match query(q) {
+        Ok(q) => reply(collect(e.env_trace(&name, TraceFilter { status: q.status, method: q.method }, false).await).await),
+        Err(err) => ApiError(err).into_response(),
+    }
 }
 
-async fn clone_trace(State(e): State<Shared>, Path(id): Path<String>, Query(q): Query<TraceQuery>) -> Response {
-    let filter = TraceFilter { status: q.status, method: q.method };
-    reply(collect(e.trace(&id, filter, false).await).await)
+async fn clone_trace(
+    State(e): State<Shared>,
+    Path(id): Path<String>,
+    q: std::result::Result<Query<TraceQuery>, QueryRejection>,
+) -> Response {
+    match query(q) {
+        Ok(q) => reply(collect(e.trace(&id, TraceFilter { status: q.status, method: q.method }, false).await).await),
+        Err(err) => ApiError(err).into_response(),
+    }
 }
 
 async fn collect<T>(stream: Result<futures_util::stream::BoxStream<'static, Result<T>>>) -> Result<Vec<T>> {
@@ -145,6 +177,14 @@ async fn collect<T>(stream: Result<futures_util::stream::BoxStream<'static, Resu
 }
 
 /// The body is the checks file itself (YAML, or JSON, which is YAML too).
-async fn eval(State(e): State<Shared>, Path(target): Path<String>, Query(q): Query<SinceQuery>, body: String) -> Response {
-    reply(e.eval(&target, "request body", &body, q.since.as_deref()).await)
+async fn eval(
+    State(e): State<Shared>,
+    Path(target): Path<String>,
+    q: std::result::Result<Query<SinceQuery>, QueryRejection>,
+    body: String,
+) -> Response {
+    match query(q) {
+        Ok(q) => reply(e.eval(&target, "request body", &body, q.since.as_deref()).await),
+        Err(err) => ApiError(err).into_response(),
+    }
 }
