@@ -24,6 +24,9 @@ from conftest import ASYM_BIN, _asym
 _PORT_START = int(os.environ.get("ASYM_STRIPE_PY_PORT_START", "4500"))
 PORT_RANGE = {"portRange": {"start": _PORT_START, "end": _PORT_START + 49}}
 SEEDED_KEY = "sk_test_asymmetric000000000000stripe"
+DAY = 86_400
+# 2026-01-01T00:00:00Z: test clocks start here so periods are calendar months.
+T0 = 1_767_225_600
 
 
 def spin_stripe():
@@ -34,7 +37,13 @@ def spin_stripe():
     spun = None
     try:
         spun = json.loads(_asym(home, "spin", "stripe", "--seed", "acct", "--json"))["clone"]
-        yield {"id": spun["id"], "api": spun["api"].rstrip("/"), "key": spun["tokens"]["secret_key"], "home": home}
+        yield {
+            "id": spun["id"],
+            "api": spun["api"].rstrip("/"),
+            "key": spun["tokens"]["secret_key"],
+            "home": home,
+            "mcp": spun.get("mcp"),
+        }
     finally:
         if spun is not None:
             _asym(home, "destroy", spun["id"])
@@ -100,3 +109,29 @@ class Receiver:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def clock_customer(sdk, card="pm_card_visa", frozen_time=T0, **fields):
+    """A test clock at `frozen_time` and a customer on it whose default payment
+    method is `card` (attached). Returns (clock, customer, payment_method)."""
+    clock = sdk.test_helpers.TestClock.create(frozen_time=frozen_time, name="conformance")
+    customer = sdk.Customer.create(test_clock=clock.id, **fields)
+    pm = sdk.PaymentMethod.attach(card, customer=customer.id)
+    sdk.Customer.modify(customer.id, invoice_settings={"default_payment_method": pm.id})
+    return clock, customer, pm
+
+
+def advance(sdk, clock, frozen_time, timeout=30.0):
+    """Advances the clock and waits until it is `ready` again, as Stripe's docs advise."""
+    sdk.test_helpers.TestClock.advance(clock.id, frozen_time=frozen_time)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        c = sdk.test_helpers.TestClock.retrieve(clock.id)
+        if c.status == "ready":
+            return c
+        time.sleep(0.1)
+    raise AssertionError(f"test clock {clock.id} did not become ready")
+
+
+def monthly_price(sdk, amount, name="Pro plan"):
+    return sdk.Price.create(currency="usd", unit_amount=amount, recurring={"interval": "month"}, product_data={"name": name})

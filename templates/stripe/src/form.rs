@@ -90,6 +90,32 @@ fn arrays(v: Value) -> Value {
     }
 }
 
+/// Decodes a JSON body into the same tree a form body gives (leaves become
+/// strings: numbers and booleans as the SDKs would encode them, `null` as `""`).
+/// The Stripe API itself takes forms; JSON reaches it only from the clone's MCP
+/// tools, which send their arguments as a JSON body.
+pub fn from_json(body: &[u8]) -> StripeResult<Map<String, Value>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| StripeError::invalid(format!("Invalid request: the JSON body could not be decoded ({e}).")))?;
+    fn leaves(v: Value) -> Value {
+        match v {
+            Value::Null => Value::String(String::new()),
+            Value::Bool(b) => Value::String(b.to_string()),
+            Value::Number(n) => Value::String(n.to_string()),
+            Value::String(s) => Value::String(s),
+            Value::Array(a) => Value::Array(a.into_iter().map(leaves).collect()),
+            Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, leaves(v))).collect()),
+        }
+    }
+    match leaves(v) {
+        Value::Object(m) => Ok(m),
+        _ => Err(StripeError::invalid("Invalid request: the JSON body must be an object.")),
+    }
+}
+
 /// The decoded parameters of one request, with Stripe's typed reads and checks.
 #[derive(Debug, Clone, Default)]
 pub struct Params {
@@ -298,6 +324,18 @@ mod tests {
         assert!(parse("metadata[a=1").is_err());
         assert!(parse("[a]=1").is_err());
         assert!(parse("a=1&a[b]=2").is_err());
+    }
+
+    #[test]
+    fn json_bodies_decode_to_the_form_tree() {
+        let m = from_json(br#"{"amount": 2000, "confirm": true, "metadata": {"a": "1"}, "expand": ["customer"], "description": null}"#)
+            .unwrap();
+        assert_eq!(
+            Value::Object(m),
+            json!({ "amount": "2000", "confirm": "true", "metadata": { "a": "1" }, "expand": ["customer"], "description": "" })
+        );
+        assert!(from_json(b"[1]").is_err());
+        assert!(from_json(b"").unwrap().is_empty());
     }
 
     #[test]

@@ -6,10 +6,14 @@
 //! Built: customers, products, prices, payment methods, payment intents (the
 //! state machine with manual capture and 3D Secure test cards), the legacy
 //! Charges API, refunds, events, webhook endpoints with signed, retried delivery,
-//! balance and balance transactions, coupons, setup intents. Not built yet (each
-//! answers `Unrecognized request URL` saying so): invoices, subscriptions,
-//! promotion codes, test clocks, checkout and the rest; `COVERAGE.md` lists every
-//! endpoint.
+//! balance and balance transactions, coupons, setup intents, invoice items and
+//! invoices (draft → finalize → pay / void / uncollectible, previews, automatic
+//! retries), subscriptions and their items (trials, proration, interval changes,
+//! billing cycle anchors, paused collection, cancellation, resume), promotion
+//! codes and discounts, customer balance transactions, test clocks that drive
+//! renewals, and MCP tools modelled on Stripe's agent toolkit (`mcp.rs`). Not built yet (each answers
+//! `Unrecognized request URL` saying so): checkout, payment links and the rest;
+//! `COVERAGE.md` lists every endpoint.
 //!
 //! Layout (moto's): `routes/` decode and render (one dispatcher for `/v1/*`),
 //! `model/` holds the rules, `store/` all the SQL, `errors.rs` Stripe's error
@@ -22,6 +26,7 @@
 pub mod errors;
 pub mod form;
 pub mod ids;
+pub mod mcp;
 pub mod model;
 pub mod routes;
 pub mod store;
@@ -46,6 +51,8 @@ static MANIFEST: LazyLock<TemplateManifest> = LazyLock::new(|| {
 
 pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0001_init", sql: include_str!("../migrations/0001_init.sql") },
+    Migration { name: "0002_billing", sql: include_str!("../migrations/0002_billing.sql") },
+    Migration { name: "0003_customer_balance", sql: include_str!("../migrations/0003_customer_balance.sql") },
     // -- later migrations go here, one line each, in number order --
 ];
 
@@ -66,6 +73,14 @@ pub const RESOURCES: &[Resource] = &[
     Resource { name: "balance_transactions", table: "balance_transactions", key: &["id"], columns: OBJ },
     Resource { name: "coupons", table: "coupons", key: &["id"], columns: OBJ },
     Resource { name: "setup_intents", table: "setup_intents", key: &["id"], columns: OBJ },
+    Resource { name: "invoices", table: "invoices", key: &["id"], columns: OBJ },
+    Resource { name: "invoiceitems", table: "invoiceitems", key: &["id"], columns: OBJ },
+    Resource { name: "subscriptions", table: "subscriptions", key: &["id"], columns: OBJ },
+    Resource { name: "subscription_items", table: "subscription_items", key: &["id"], columns: OBJ },
+    Resource { name: "promotion_codes", table: "promotion_codes", key: &["id"], columns: OBJ },
+    Resource { name: "discounts", table: "discounts", key: &["id"], columns: OBJ },
+    Resource { name: "customer_balance_transactions", table: "customer_balance_transactions", key: &["id"], columns: OBJ },
+    Resource { name: "test_clocks", table: "test_clocks", key: &["id"], columns: OBJ },
     Resource { name: "webhook_endpoints", table: "webhook_endpoints", key: &["id"], columns: OBJ },
 ];
 
@@ -103,6 +118,10 @@ impl Template for StripeTemplate {
 
     async fn provision(&self, _ctx: &CloneCtx, db: &Db, req: ProvisionRequest) -> Result<CloneTokens, AsymError> {
         model::provision::provision(db, req).await
+    }
+
+    fn mcp_tools(&self, service: &str) -> &'static [asym_clone_kit::McpTool] {
+        if service == "api" { mcp::TOOLS } else { &[] }
     }
 
     fn router(&self, service: &str) -> Option<Router<CloneCtx>> {

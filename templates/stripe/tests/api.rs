@@ -166,7 +166,7 @@ async fn unknown_parameters_and_malformed_forms_are_400() {
     let r = c.get("/v1/bogus").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.body["error"]["message"].as_str().unwrap().starts_with("Unrecognized request URL (GET: /v1/bogus)"));
-    let r = c.post("/v1/invoices", "customer=cus_AcmeDana00001").await;
+    let r = c.get("/v1/invoices/upcoming?customer=cus_AcmeDana00001").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.body["error"]["message"].as_str().unwrap().contains("not implemented by the asymmetric clone"));
 }

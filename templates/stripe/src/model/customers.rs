@@ -128,13 +128,19 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
         "promotion_code",
     ]);
     p.allow(&allowed)?;
-    if p.has("test_clock") || p.has("coupon") || p.has("promotion_code") || p.has("source") {
-        let which = ["test_clock", "coupon", "promotion_code", "source"].into_iter().find(|k| p.has(k)).unwrap_or_default();
+    if p.has("coupon") || p.has("promotion_code") || p.has("source") {
+        let which = ["coupon", "promotion_code", "source"].into_iter().find(|k| p.has(k)).unwrap_or_default();
         return Err(StripeError::invalid_param(format!("The `{which}` parameter is not implemented by this clone yet."), which));
     }
     let mut c = blank(ids::new("cus"), now_secs());
     apply(&mut c, p)?;
     let mut tx = asym_store::begin_write(db).await?;
+    if let Some(clock) = p.text("test_clock")? {
+        // A customer on a test clock lives at the clock's frozen time.
+        let found = must_get(&mut *tx, Kind::TestClock, &clock, "test_clock").await?;
+        c["test_clock"] = json!(clock);
+        c["created"] = found["frozen_time"].clone();
+    }
     objects::insert(&mut *tx, Kind::Customer, &c).await?;
     events::emit(&mut tx, req, "customer.created", &c, None).await?;
     if let Some(pm_id) = p.text("payment_method")? {
@@ -183,6 +189,20 @@ pub async fn delete(db: &Pool, req: &Req, id: &str) -> StripeResult<Value> {
     let mut tx = asym_store::begin_write(db).await?;
     let c = must_get(&mut *tx, Kind::Customer, id, "id").await?;
     let stub = json!({ "id": id, "object": "customer", "deleted": true });
+    // Deleting a customer cancels its subscriptions at once, as Stripe does.
+    let now = crate::model::test_clocks::now_for(&mut tx, &c).await?;
+    let subs =
+        objects::scan(&mut *tx, Kind::Subscription, &Scan { customer: Some(id.into()), limit: 10_000, ..Default::default() }).await?;
+    for (_, mut s) in subs {
+        if s["status"] != "canceled" && s["status"] != "incomplete_expired" {
+            s["status"] = json!("canceled");
+            s["canceled_at"] = json!(now);
+            s["ended_at"] = json!(now);
+            s["cancellation_details"]["reason"] = json!("cancellation_requested");
+            objects::save(&mut *tx, Kind::Subscription, &s).await?;
+            events::emit(&mut tx, req, "customer.subscription.deleted", &s, None).await?;
+        }
+    }
     objects::mark_deleted(&mut *tx, Kind::Customer, &stub).await?;
     events::emit(&mut tx, req, "customer.deleted", &c, None).await?;
     tx.commit().await?;

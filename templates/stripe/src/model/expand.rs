@@ -47,6 +47,13 @@ fn walk<'a>(db: &'a Pool, v: &'a mut Value, parts: &'a [&'a str]) -> Pin<Box<dyn
             let l = list::list(db, Kind::Refund, &format!("/v1/charges/{id}/refunds"), &page, scan, &|_| true).await?;
             map.insert("refunds".into(), l);
         }
+        // An invoice's payments (`expand[]=payments`).
+        if *field == "payments" && map.get("object") == Some(&Value::from("invoice")) && !map.contains_key("payments") {
+            let id = map.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+            let data = map.get("_payments").cloned().unwrap_or(Value::Array(vec![]));
+            let data = data.as_array().cloned().unwrap_or_default();
+            map.insert("payments".into(), list::envelope(data, false, &format!("/v1/invoice_payments?invoice={id}")));
+        }
         let Some(child) = map.get_mut(*field) else { return Err(cannot()) };
         if let Some(id) = child.as_str() {
             let kind = Kind::from_id(id).ok_or_else(cannot)?;
@@ -54,6 +61,16 @@ fn walk<'a>(db: &'a Pool, v: &'a mut Value, parts: &'a [&'a str]) -> Pin<Box<dyn
             match objects::get(db, kind, &id).await? {
                 Some(obj) => *child = obj,
                 None => return Err(cannot()),
+            }
+        } else if let Value::Array(list) = child
+            && list.iter().all(Value::is_string)
+            && !list.is_empty()
+        {
+            // A list of ids (an invoice's `discounts`): each becomes its object.
+            for entry in list.iter_mut() {
+                let id = entry.as_str().unwrap_or_default().to_string();
+                let kind = Kind::from_id(&id).ok_or_else(cannot)?;
+                *entry = objects::get(db, kind, &id).await?.ok_or_else(cannot)?;
             }
         } else if child.is_null() {
             return Ok(());

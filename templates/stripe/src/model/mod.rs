@@ -8,21 +8,27 @@ pub mod balance;
 pub mod cards;
 pub mod charges;
 pub mod coupons;
+pub mod customer_balance;
 pub mod customers;
 pub mod delivery;
+pub mod discounts;
 pub mod events;
 pub mod expand;
 pub mod idempotency;
+pub mod invoices;
 pub mod list;
 pub mod payment_intents;
 pub mod payment_methods;
 pub mod prices;
 pub mod products;
+pub mod promotion_codes;
 pub mod provision;
 pub mod refunds;
 pub mod search;
 pub mod seed;
 pub mod setup_intents;
+pub mod subscriptions;
+pub mod test_clocks;
 pub mod webhook_endpoints;
 
 use serde_json::{Map, Value};
@@ -65,6 +71,9 @@ pub fn previous_attributes(before: &Value, after: &Value) -> Value {
     let mut out = Map::new();
     let (Some(b), Some(a)) = (before.as_object(), after.as_object()) else { return Value::Object(out) };
     for (k, old) in b {
+        if k.starts_with('_') {
+            continue;
+        }
         let new = a.get(k).unwrap_or(&Value::Null);
         if old == new {
             continue;

@@ -286,42 +286,10 @@ pub async fn confirm_in(tx: &mut AnyConnection, req: &Req, pi: &mut Value, off_s
     Ok(Confirmed::Done)
 }
 
-/// `POST /v1/payment_intents`.
-pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
-    let mut allowed = CREATE_PARAMS.to_vec();
-    allowed.extend_from_slice(CONFIRM_PARAMS);
-    p.allow(&allowed)?;
-    let amount = p.int("amount")?.ok_or_else(|| StripeError::missing("amount"))?;
-    let cur = currency(p, "currency")?.ok_or_else(|| StripeError::missing("currency"))?;
-    if amount < 1 {
-        return Err(StripeError::invalid_param("This value must be greater than or equal to 1.", "amount"));
-    }
-    if let Some(min) = minimum(&cur)
-        && amount < min
-    {
-        return Err(StripeError::coded(
-            "amount_too_small",
-            format!(
-                "Amount must be at least {} {cur}",
-                if cur == "jpy" { format!("¥{min}") } else { format!("{:.2}", min as f64 / 100.0) }
-            ),
-            Some("amount"),
-        ));
-    }
-    if amount > 99_999_999 {
-        return Err(StripeError::coded("amount_too_large", "Amount must be no more than $999,999.99", Some("amount")));
-    }
-    let confirm = p.bool("confirm")?.unwrap_or(false);
-    if !confirm {
-        for k in ["off_session", "return_url", "error_on_requires_action", "mandate_data", "use_stripe_sdk"] {
-            if p.has(k) {
-                return Err(StripeError::invalid_param(format!("You can only pass `{k}` when `confirm` is true."), k));
-            }
-        }
-    }
+/// A new payment intent for `amount` `currency` with Stripe's defaults (not stored).
+pub fn blank(req: &Req, amount: i64, cur: &str, explicit_types: bool) -> Value {
     let id = ids::new("pi");
-    let explicit_types = p.has("payment_method_types");
-    let mut pi = json!({
+    json!({
         "id": id,
         "object": "payment_intent",
         "amount": amount,
@@ -361,7 +329,44 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
         "status": "requires_payment_method",
         "transfer_data": null,
         "transfer_group": null,
-    });
+    })
+}
+
+/// `POST /v1/payment_intents`.
+pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
+    let mut allowed = CREATE_PARAMS.to_vec();
+    allowed.extend_from_slice(CONFIRM_PARAMS);
+    p.allow(&allowed)?;
+    let amount = p.int("amount")?.ok_or_else(|| StripeError::missing("amount"))?;
+    let cur = currency(p, "currency")?.ok_or_else(|| StripeError::missing("currency"))?;
+    if amount < 1 {
+        return Err(StripeError::invalid_param("This value must be greater than or equal to 1.", "amount"));
+    }
+    if let Some(min) = minimum(&cur)
+        && amount < min
+    {
+        return Err(StripeError::coded(
+            "amount_too_small",
+            format!(
+                "Amount must be at least {} {cur}",
+                if cur == "jpy" { format!("¥{min}") } else { format!("{:.2}", min as f64 / 100.0) }
+            ),
+            Some("amount"),
+        ));
+    }
+    if amount > 99_999_999 {
+        return Err(StripeError::coded("amount_too_large", "Amount must be no more than $999,999.99", Some("amount")));
+    }
+    let confirm = p.bool("confirm")?.unwrap_or(false);
+    if !confirm {
+        for k in ["off_session", "return_url", "error_on_requires_action", "mandate_data", "use_stripe_sdk"] {
+            if p.has(k) {
+                return Err(StripeError::invalid_param(format!("You can only pass `{k}` when `confirm` is true."), k));
+            }
+        }
+    }
+    let explicit_types = p.has("payment_method_types");
+    let mut pi = blank(req, amount, &cur, explicit_types);
     if let Some(c) = p.choice("confirmation_method", &["automatic", "manual"])? {
         pi["confirmation_method"] = json!(c);
     }

@@ -24,7 +24,28 @@ pub const EVENT_TYPES: &[&str] = &[
     "coupon.updated",
     "customer.created",
     "customer.deleted",
+    "customer.discount.created",
+    "customer.subscription.created",
+    "customer.subscription.deleted",
+    "customer.subscription.paused",
+    "customer.subscription.resumed",
+    "customer.subscription.trial_will_end",
+    "customer.subscription.updated",
     "customer.updated",
+    "invoice.created",
+    "invoice.deleted",
+    "invoice.finalized",
+    "invoice.marked_uncollectible",
+    "invoice.paid",
+    "invoice.payment_action_required",
+    "invoice.payment_failed",
+    "invoice.payment_succeeded",
+    "invoice.sent",
+    "invoice.updated",
+    "invoice.voided",
+    "invoiceitem.created",
+    "invoiceitem.deleted",
+    "invoiceitem.updated",
     "payment_intent.amount_capturable_updated",
     "payment_intent.canceled",
     "payment_intent.created",
@@ -39,6 +60,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "product.created",
     "product.deleted",
     "product.updated",
+    "promotion_code.created",
+    "promotion_code.updated",
     "refund.created",
     "refund.updated",
     "setup_intent.canceled",
@@ -46,28 +69,16 @@ pub const EVENT_TYPES: &[&str] = &[
     "setup_intent.requires_action",
     "setup_intent.setup_failed",
     "setup_intent.succeeded",
+    "test_helpers.test_clock.advancing",
+    "test_helpers.test_clock.created",
+    "test_helpers.test_clock.deleted",
+    "test_helpers.test_clock.ready",
 ];
 
 /// Stripe's published event types this clone does not emit yet (accepted in
 /// `enabled_events`, since an endpoint may subscribe ahead of time).
-const KNOWN_ELSEWHERE: &[&str] = &[
-    "customer.subscription.created",
-    "customer.subscription.updated",
-    "customer.subscription.deleted",
-    "customer.subscription.trial_will_end",
-    "invoice.created",
-    "invoice.finalized",
-    "invoice.paid",
-    "invoice.payment_failed",
-    "invoice.payment_succeeded",
-    "invoice.upcoming",
-    "invoice.voided",
-    "invoiceitem.created",
-    "checkout.session.completed",
-    "charge.dispute.created",
-    "charge.refund.updated",
-    "payout.paid",
-];
+const KNOWN_ELSEWHERE: &[&str] =
+    &["invoice.upcoming", "checkout.session.completed", "charge.dispute.created", "charge.refund.updated", "payout.paid"];
 
 fn check_events(list: &[String]) -> StripeResult<()> {
     if list.is_empty() {

@@ -16,8 +16,9 @@ use crate::form::{self, Params};
 use crate::ids;
 use crate::model::idempotency::{self, Begin};
 use crate::model::{
-    DEFAULT_API_VERSION, Req, auth, balance, charges, coupons, customers, delivery, events, expand, payment_intents, payment_methods,
-    prices, products, public, refunds, setup_intents, webhook_endpoints,
+    DEFAULT_API_VERSION, Req, auth, balance, charges, coupons, customer_balance, customers, delivery, events, expand, invoices,
+    payment_intents, payment_methods, prices, products, promotion_codes, public, refunds, setup_intents, subscriptions, test_clocks,
+    webhook_endpoints,
 };
 
 /// Stripe's published endpoints this clone knows of (`METHOD /path`), built or not.
@@ -92,6 +93,49 @@ pub enum Op {
     SetupIntentsUpdate,
     SetupIntentsConfirm,
     SetupIntentsCancel,
+    InvoicesCreate,
+    InvoicesList,
+    InvoicesSearch,
+    InvoicesCreatePreview,
+    InvoicesRetrieve,
+    InvoicesUpdate,
+    InvoicesDelete,
+    InvoicesFinalize,
+    InvoicesPay,
+    InvoicesSend,
+    InvoicesVoid,
+    InvoicesMarkUncollectible,
+    InvoicesLines,
+    InvoiceItemsCreate,
+    InvoiceItemsList,
+    InvoiceItemsRetrieve,
+    InvoiceItemsUpdate,
+    InvoiceItemsDelete,
+    SubscriptionsCreate,
+    SubscriptionsList,
+    SubscriptionsSearch,
+    SubscriptionsRetrieve,
+    SubscriptionsUpdate,
+    SubscriptionsCancel,
+    SubscriptionsResume,
+    SubscriptionItemsCreate,
+    SubscriptionItemsList,
+    SubscriptionItemsRetrieve,
+    SubscriptionItemsUpdate,
+    SubscriptionItemsDelete,
+    PromotionCodesCreate,
+    PromotionCodesList,
+    PromotionCodesRetrieve,
+    PromotionCodesUpdate,
+    TestClocksCreate,
+    TestClocksList,
+    TestClocksRetrieve,
+    TestClocksDelete,
+    TestClocksAdvance,
+    CustomerBalanceList,
+    CustomerBalanceCreate,
+    CustomerBalanceRetrieve,
+    CustomerBalanceUpdate,
 }
 
 pub struct Route {
@@ -114,6 +158,10 @@ pub const ROUTES: &[Route] = &[
     r("DELETE", "/v1/customers/{customer}", Op::CustomersDelete),
     r("GET", "/v1/customers/{customer}/payment_methods", Op::CustomerPaymentMethods),
     r("GET", "/v1/customers/{customer}/payment_methods/{payment_method}", Op::CustomerPaymentMethod),
+    r("GET", "/v1/customers/{customer}/balance_transactions", Op::CustomerBalanceList),
+    r("POST", "/v1/customers/{customer}/balance_transactions", Op::CustomerBalanceCreate),
+    r("GET", "/v1/customers/{customer}/balance_transactions/{transaction}", Op::CustomerBalanceRetrieve),
+    r("POST", "/v1/customers/{customer}/balance_transactions/{transaction}", Op::CustomerBalanceUpdate),
     r("POST", "/v1/products", Op::ProductsCreate),
     r("GET", "/v1/products", Op::ProductsList),
     r("GET", "/v1/products/search", Op::ProductsSearch),
@@ -173,6 +221,45 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/v1/setup_intents/{intent}", Op::SetupIntentsUpdate),
     r("POST", "/v1/setup_intents/{intent}/confirm", Op::SetupIntentsConfirm),
     r("POST", "/v1/setup_intents/{intent}/cancel", Op::SetupIntentsCancel),
+    r("POST", "/v1/invoices", Op::InvoicesCreate),
+    r("GET", "/v1/invoices", Op::InvoicesList),
+    r("GET", "/v1/invoices/search", Op::InvoicesSearch),
+    r("POST", "/v1/invoices/create_preview", Op::InvoicesCreatePreview),
+    r("GET", "/v1/invoices/{invoice}", Op::InvoicesRetrieve),
+    r("POST", "/v1/invoices/{invoice}", Op::InvoicesUpdate),
+    r("DELETE", "/v1/invoices/{invoice}", Op::InvoicesDelete),
+    r("POST", "/v1/invoices/{invoice}/finalize", Op::InvoicesFinalize),
+    r("POST", "/v1/invoices/{invoice}/pay", Op::InvoicesPay),
+    r("POST", "/v1/invoices/{invoice}/send", Op::InvoicesSend),
+    r("POST", "/v1/invoices/{invoice}/void", Op::InvoicesVoid),
+    r("POST", "/v1/invoices/{invoice}/mark_uncollectible", Op::InvoicesMarkUncollectible),
+    r("GET", "/v1/invoices/{invoice}/lines", Op::InvoicesLines),
+    r("POST", "/v1/invoiceitems", Op::InvoiceItemsCreate),
+    r("GET", "/v1/invoiceitems", Op::InvoiceItemsList),
+    r("GET", "/v1/invoiceitems/{invoiceitem}", Op::InvoiceItemsRetrieve),
+    r("POST", "/v1/invoiceitems/{invoiceitem}", Op::InvoiceItemsUpdate),
+    r("DELETE", "/v1/invoiceitems/{invoiceitem}", Op::InvoiceItemsDelete),
+    r("POST", "/v1/subscriptions", Op::SubscriptionsCreate),
+    r("GET", "/v1/subscriptions", Op::SubscriptionsList),
+    r("GET", "/v1/subscriptions/search", Op::SubscriptionsSearch),
+    r("GET", "/v1/subscriptions/{subscription_exposed_id}", Op::SubscriptionsRetrieve),
+    r("POST", "/v1/subscriptions/{subscription_exposed_id}", Op::SubscriptionsUpdate),
+    r("DELETE", "/v1/subscriptions/{subscription_exposed_id}", Op::SubscriptionsCancel),
+    r("POST", "/v1/subscriptions/{subscription}/resume", Op::SubscriptionsResume),
+    r("POST", "/v1/subscription_items", Op::SubscriptionItemsCreate),
+    r("GET", "/v1/subscription_items", Op::SubscriptionItemsList),
+    r("GET", "/v1/subscription_items/{item}", Op::SubscriptionItemsRetrieve),
+    r("POST", "/v1/subscription_items/{item}", Op::SubscriptionItemsUpdate),
+    r("DELETE", "/v1/subscription_items/{item}", Op::SubscriptionItemsDelete),
+    r("POST", "/v1/promotion_codes", Op::PromotionCodesCreate),
+    r("GET", "/v1/promotion_codes", Op::PromotionCodesList),
+    r("GET", "/v1/promotion_codes/{promotion_code}", Op::PromotionCodesRetrieve),
+    r("POST", "/v1/promotion_codes/{promotion_code}", Op::PromotionCodesUpdate),
+    r("POST", "/v1/test_helpers/test_clocks", Op::TestClocksCreate),
+    r("GET", "/v1/test_helpers/test_clocks", Op::TestClocksList),
+    r("GET", "/v1/test_helpers/test_clocks/{test_clock}", Op::TestClocksRetrieve),
+    r("DELETE", "/v1/test_helpers/test_clocks/{test_clock}", Op::TestClocksDelete),
+    r("POST", "/v1/test_helpers/test_clocks/{test_clock}/advance", Op::TestClocksAdvance),
 ];
 
 /// The path arguments of `path` if it matches `pattern`.
@@ -202,6 +289,13 @@ fn percent_decode(s: &str) -> String {
 
 /// The built route for a request, or whether Stripe publishes it at all.
 pub fn find(method: &str, path: &str) -> Result<(&'static Route, Vec<String>), bool> {
+    // A literal published path not built (`/v1/invoices/upcoming`) is not an `{id}`.
+    let literal = |p: &str| p.trim_end_matches('/') == path.trim_end_matches('/');
+    if PUBLISHED.lines().filter_map(|l| l.split_once(' ')).any(|(m, p)| m == method && literal(p))
+        && !ROUTES.iter().any(|r| r.method == method && literal(r.path))
+    {
+        return Err(true);
+    }
     for route in ROUTES {
         if route.method == method
             && let Some(args) = matches(route.path, path)
@@ -282,7 +376,10 @@ pub async fn call(
     };
     let text =
         if method == Method::POST { String::from_utf8_lossy(&body).into_owned() } else { uri.query().unwrap_or_default().to_string() };
-    let params = match form::parse(&text) {
+    let json_body = method == Method::POST
+        && headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+    let parsed = if json_body { form::from_json(&body) } else { form::parse(&text) };
+    let params = match parsed {
         Ok(m) => Params::new(m),
         Err(e) => return env.error(e),
     };
@@ -451,6 +548,88 @@ async fn run(db: &Db, req: &Req, op: Op, args: &[String], p: &Params) -> StripeR
         Op::SetupIntentsUpdate => setup_intents::update(db, a(0), p).await,
         Op::SetupIntentsConfirm => setup_intents::confirm(db, req, a(0), p).await,
         Op::SetupIntentsCancel => setup_intents::cancel(db, req, a(0), p).await,
+        Op::InvoicesCreate => invoices::create(db, req, p).await,
+        Op::InvoicesList => invoices::list(db, p).await,
+        Op::InvoicesSearch => invoices::search(db, p).await,
+        Op::InvoicesCreatePreview => invoices::preview(db, req, p).await,
+        Op::InvoicesRetrieve => {
+            none()?;
+            invoices::retrieve(db, a(0)).await
+        }
+        Op::InvoicesUpdate => invoices::update(db, req, a(0), p).await,
+        Op::InvoicesDelete => {
+            none()?;
+            invoices::delete(db, req, a(0)).await
+        }
+        Op::InvoicesFinalize => invoices::finalize(db, req, a(0), p).await,
+        Op::InvoicesPay => invoices::pay(db, req, a(0), p).await,
+        Op::InvoicesSend => {
+            none()?;
+            invoices::send(db, req, a(0)).await
+        }
+        Op::InvoicesVoid => {
+            none()?;
+            invoices::void(db, req, a(0)).await
+        }
+        Op::InvoicesMarkUncollectible => {
+            none()?;
+            invoices::mark_uncollectible(db, req, a(0)).await
+        }
+        Op::InvoicesLines => invoices::lines(db, a(0), p).await,
+        Op::InvoiceItemsCreate => invoices::create_item(db, req, p).await,
+        Op::InvoiceItemsList => invoices::list_items(db, p).await,
+        Op::InvoiceItemsRetrieve => {
+            none()?;
+            invoices::retrieve_item(db, a(0)).await
+        }
+        Op::InvoiceItemsUpdate => invoices::update_item(db, req, a(0), p).await,
+        Op::InvoiceItemsDelete => {
+            none()?;
+            invoices::delete_item(db, req, a(0)).await
+        }
+        Op::SubscriptionsCreate => subscriptions::create(db, req, p).await,
+        Op::SubscriptionsList => subscriptions::list(db, p).await,
+        Op::SubscriptionsSearch => subscriptions::search(db, p).await,
+        Op::SubscriptionsRetrieve => {
+            none()?;
+            subscriptions::retrieve(db, a(0)).await
+        }
+        Op::SubscriptionsUpdate => subscriptions::update(db, req, a(0), p).await,
+        Op::SubscriptionsCancel => subscriptions::cancel(db, req, a(0), p).await,
+        Op::SubscriptionsResume => subscriptions::resume(db, req, a(0), p).await,
+        Op::SubscriptionItemsCreate => subscriptions::create_item(db, req, p).await,
+        Op::SubscriptionItemsList => subscriptions::list_items(db, p).await,
+        Op::SubscriptionItemsRetrieve => {
+            none()?;
+            subscriptions::retrieve_item(db, a(0)).await
+        }
+        Op::SubscriptionItemsUpdate => subscriptions::update_item(db, req, a(0), p).await,
+        Op::SubscriptionItemsDelete => subscriptions::delete_item(db, req, a(0), p).await,
+        Op::PromotionCodesCreate => promotion_codes::create(db, req, p).await,
+        Op::PromotionCodesList => promotion_codes::list(db, p).await,
+        Op::PromotionCodesRetrieve => {
+            none()?;
+            promotion_codes::retrieve(db, a(0)).await
+        }
+        Op::PromotionCodesUpdate => promotion_codes::update(db, req, a(0), p).await,
+        Op::TestClocksCreate => test_clocks::create(db, req, p).await,
+        Op::TestClocksList => test_clocks::list(db, p).await,
+        Op::TestClocksRetrieve => {
+            none()?;
+            test_clocks::retrieve(db, a(0)).await
+        }
+        Op::TestClocksDelete => {
+            none()?;
+            test_clocks::delete(db, req, a(0)).await
+        }
+        Op::TestClocksAdvance => test_clocks::advance(db, req, a(0), p).await,
+        Op::CustomerBalanceList => customer_balance::list(db, a(0), p).await,
+        Op::CustomerBalanceCreate => customer_balance::create(db, req, a(0), p).await,
+        Op::CustomerBalanceRetrieve => {
+            none()?;
+            customer_balance::retrieve(db, a(0), a(1)).await
+        }
+        Op::CustomerBalanceUpdate => customer_balance::update(db, a(0), a(1), p).await,
     }
 }
 
@@ -467,7 +646,9 @@ mod tests {
         assert_eq!(r.op, Op::PaymentIntentsConfirm);
         assert_eq!(args, vec!["pi_123".to_string()]);
         assert_eq!(find("GET", "/v1/nope").err(), Some(false));
-        assert_eq!(find("POST", "/v1/invoices").err(), Some(true));
+        assert_eq!(find("GET", "/v1/invoices/upcoming").err(), Some(true));
+        let (r, _) = find("POST", "/v1/invoices/create_preview").unwrap();
+        assert_eq!(r.op, Op::InvoicesCreatePreview);
     }
 
     #[test]

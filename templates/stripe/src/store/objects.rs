@@ -22,6 +22,14 @@ pub enum Kind {
     BalanceTransaction,
     SetupIntent,
     Coupon,
+    Invoice,
+    InvoiceItem,
+    Subscription,
+    SubscriptionItem,
+    PromotionCode,
+    TestClock,
+    Discount,
+    CustomerBalanceTransaction,
 }
 
 pub const ALL: &[Kind] = &[
@@ -37,6 +45,14 @@ pub const ALL: &[Kind] = &[
     Kind::BalanceTransaction,
     Kind::SetupIntent,
     Kind::Coupon,
+    Kind::Invoice,
+    Kind::InvoiceItem,
+    Kind::Subscription,
+    Kind::SubscriptionItem,
+    Kind::PromotionCode,
+    Kind::TestClock,
+    Kind::Discount,
+    Kind::CustomerBalanceTransaction,
 ];
 
 impl Kind {
@@ -54,6 +70,14 @@ impl Kind {
             Kind::BalanceTransaction => "balance_transactions",
             Kind::SetupIntent => "setup_intents",
             Kind::Coupon => "coupons",
+            Kind::Invoice => "invoices",
+            Kind::InvoiceItem => "invoiceitems",
+            Kind::Subscription => "subscriptions",
+            Kind::SubscriptionItem => "subscription_items",
+            Kind::PromotionCode => "promotion_codes",
+            Kind::TestClock => "test_clocks",
+            Kind::Discount => "discounts",
+            Kind::CustomerBalanceTransaction => "customer_balance_transactions",
         }
     }
 
@@ -72,6 +96,14 @@ impl Kind {
             Kind::BalanceTransaction => "balance_transaction",
             Kind::SetupIntent => "setup_intent",
             Kind::Coupon => "coupon",
+            Kind::Invoice => "invoice",
+            Kind::InvoiceItem => "invoiceitem",
+            Kind::Subscription => "subscription",
+            Kind::SubscriptionItem => "subscription_item",
+            Kind::PromotionCode => "promotion_code",
+            Kind::TestClock => "test_helpers.test_clock",
+            Kind::Discount => "discount",
+            Kind::CustomerBalanceTransaction => "customer_balance_transaction",
         }
     }
 
@@ -89,6 +121,14 @@ impl Kind {
             Kind::BalanceTransaction => "txn",
             Kind::SetupIntent => "seti",
             Kind::Coupon => "",
+            Kind::Invoice => "in",
+            Kind::InvoiceItem => "ii",
+            Kind::Subscription => "sub",
+            Kind::SubscriptionItem => "si",
+            Kind::PromotionCode => "promo",
+            Kind::TestClock => "clock",
+            Kind::Discount => "di",
+            Kind::CustomerBalanceTransaction => "cbtxn",
         }
     }
 
@@ -110,6 +150,12 @@ impl Kind {
             Kind::Refund => (None, s("charge")),
             Kind::Event => (None, s("type")),
             Kind::BalanceTransaction => (None, s("source")),
+            Kind::Invoice => (s("customer"), v["parent"]["subscription_details"]["subscription"].as_str().map(String::from)),
+            Kind::InvoiceItem => (s("customer"), s("invoice")),
+            Kind::Subscription | Kind::Discount => (s("customer"), None),
+            Kind::CustomerBalanceTransaction => (s("customer"), s("invoice")),
+            Kind::SubscriptionItem => (None, s("subscription")),
+            Kind::PromotionCode => (None, s("code")),
             _ => (None, None),
         }
     }
