@@ -240,10 +240,15 @@ def main():
     env.pop("ASYM_REDIS_URL", None)
     spun = json.loads(subprocess.run([a.asym, "spin", "stripe", "--no-rate-limits", "--json"], env=env, capture_output=True, text=True, check=True).stdout)["clone"]
     ls_port = free_port()
-    localstripe = subprocess.Popen(["localstripe", "--port", str(ls_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ls_log = tempfile.TemporaryFile()
+    localstripe = subprocess.Popen(["localstripe", "--port", str(ls_port)], stdout=ls_log, stderr=subprocess.STDOUT)
     results = {}
     try:
-        wait_port(ls_port)
+        try:
+            wait_port(ls_port, timeout=60)
+        except RuntimeError:
+            ls_log.seek(0)
+            raise RuntimeError(f"localstripe did not start: {ls_log.read().decode(errors='replace')[-500:]}") from None
         targets = {
             "asymmetric": (spun["api"].rstrip("/"), spun["tokens"]["secret_key"]),
             "localstripe": (f"http://127.0.0.1:{ls_port}", "sk_test_localstripe"),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Conformance suite: drives a spun Slack clone with the official SDKs
-# (slack_sdk for Python, @slack/web-api for Node), changing only the base URL.
+# Conformance suites: drive spun clones with the official SDKs
+# (slack_sdk, stripe, PyGithub and mcp for Python; @slack/web-api, stripe and
+# @octokit/rest for Node), changing only the base URL and the credential.
 # Usage: scripts/conformance.sh   (set ASYM_BIN to test a prebuilt binary)
 set -euo pipefail
 
@@ -33,10 +34,10 @@ fi
 
 status=0
 
-echo "==> python: pytest (slack_sdk, stripe, mcp)"
+echo "==> python: pytest (slack_sdk, stripe, PyGithub, mcp)"
 (cd "$PY_DIR" && "$PY_DIR/.venv/bin/python" -m pytest -q -p no:cacheprovider) || status=1
 
-echo "==> node: npm test (@slack/web-api, stripe)"
+echo "==> node: npm test (@slack/web-api, stripe, @octokit/rest)"
 (cd "$NODE_DIR" && npm test --silent) || status=1
 
 if [[ $status -ne 0 ]]; then

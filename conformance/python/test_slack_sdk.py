@@ -371,9 +371,9 @@ def test_bad_cursor(bot):
 
 def test_not_implemented_method(bot):
     # Methods Slack publishes that the clone has not built yet (see templates/slack/COVERAGE.md).
-    resp = api_error(bot.calls_add, external_unique_id="standup-1", join_url="https://meet.example/standup")
+    resp = api_error(bot.views_open, trigger_id="12345.98765.abcd2358fdea", view={"type": "modal", "title": {"type": "plain_text", "text": "x"}, "blocks": []})
     assert resp["error"] == "not_implemented"
-    assert resp["req_method"] == "calls.add"
+    assert resp["req_method"] == "views.open"
     resp = api_error(bot.views_publish, user_id="U0ACMEDANA", view={"type": "home", "blocks": []})
     assert resp["error"] == "not_implemented"
 
@@ -406,7 +406,7 @@ def test_async_client(clone, base_url):
         assert err.value.response["error"] == "invalid_auth"
 
         with pytest.raises(SlackApiError) as err:
-            await client.calls_info(id="R0NOPE")
+            await client.views_publish(user_id="U0ACMEDANA", view={"type": "home", "blocks": []})
         assert err.value.response["error"] == "not_implemented"
 
     asyncio.run(scenario())

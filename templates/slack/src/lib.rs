@@ -8,6 +8,11 @@
 //! Every other Slack method answers `not_implemented` with its name; the web UI of
 //! mode `full` is not built yet. `COVERAGE.md` lists what is built.
 //!
+//! Besides the Web API: the OAuth v2 install flow (`GET /oauth/v2/authorize` for
+//! a signed-in member, then `oauth.v2.access`), profile photos served at
+//! `/avatars/…` (users.setPhoto), the file upload/download URLs and the control
+//! routes under `/api/_asym/`.
+//!
 //! Layout (moto's): `routes/` parse arguments and render, `model/` holds the rules,
 //! `store/` holds all the SQL, `errors.rs` names Slack's error codes.
 
@@ -53,6 +58,10 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0010_reminders", sql: include_str!("../migrations/0010_reminders.sql") },
     Migration { name: "0011_stars", sql: include_str!("../migrations/0011_stars.sql") },
     Migration { name: "0012_app_uninstall", sql: include_str!("../migrations/0012_app_uninstall.sql") },
+    Migration { name: "0013_oauth", sql: include_str!("../migrations/0013_oauth.sql") },
+    Migration { name: "0014_photos", sql: include_str!("../migrations/0014_photos.sql") },
+    Migration { name: "0015_calls", sql: include_str!("../migrations/0015_calls.sql") },
+    Migration { name: "0016_unfurls", sql: include_str!("../migrations/0016_unfurls.sql") },
     // -- later migrations go here, one line each, in number order --
 ];
 
@@ -83,6 +92,15 @@ pub const RESOURCES: &[Resource] = &[
     Resource { name: "dnd", table: "dnd_state", key: &["user_id"], columns: &[] },
     Resource { name: "reminders", table: "reminders", key: &["id"], columns: &[] },
     Resource { name: "stars", table: "stars", key: &["user_id", "item_key"], columns: &[] },
+    Resource { name: "calls", table: "calls", key: &["id"], columns: &[] },
+    Resource { name: "call_participants", table: "call_participants", key: &["call_id", "participant"], columns: &[] },
+    Resource { name: "integration_logs", table: "integration_logs", key: &["id"], columns: &[] },
+    Resource {
+        name: "photos",
+        table: "user_photos",
+        key: &["user_id"],
+        columns: &["user_id", "team_id", "avatar_hash", "mimetype", "ext", "width", "height", "crop_x", "crop_y", "crop_w", "updated"],
+    },
 ];
 
 pub struct SlackTemplate;

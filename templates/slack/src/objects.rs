@@ -167,6 +167,16 @@ pub fn message(m: &MessageRow, team_id: &str, reply_users: &[String]) -> Value {
     if let Some(a) = m.attachments.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()) {
         o.insert("attachments".into(), a);
     }
+    if let Some(Value::Array(unfurls)) = m.unfurls.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok())
+        && !unfurls.is_empty()
+    {
+        match o.get_mut("attachments") {
+            Some(Value::Array(list)) => list.extend(unfurls),
+            _ => {
+                o.insert("attachments".into(), Value::Array(unfurls));
+            }
+        }
+    }
     if let (Some(by), Some(ts)) = (&m.edited_by, &m.edited_ts) {
         o.insert("edited".into(), json!({ "user": by, "ts": ts }));
     }

@@ -72,10 +72,90 @@ impl Args {
     }
 }
 
+/// A file part of a `multipart/form-data` call (users.setPhoto's `image`).
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub name: String,
+    pub filename: Option<String>,
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
 /// One decoded Web API call.
 pub struct SlackCall {
     pub args: Args,
     pub token: Option<String>,
+    /// `client_id` and `client_secret` from `Authorization: Basic` (oauth.v2.access).
+    pub basic: Option<(String, String)>,
+    /// File parts of a multipart body.
+    pub uploads: Vec<Upload>,
+}
+
+impl SlackCall {
+    pub fn upload(&self, name: &str) -> Option<&Upload> {
+        self.uploads.iter().find(|u| u.name == name)
+    }
+}
+
+/// The parts of a `multipart/form-data` body: `(name, filename, content type,
+/// bytes)`; `None` when the body does not follow the boundary of `content_type`.
+pub fn multipart_parts(content_type: &str, body: &[u8]) -> Option<Vec<Upload>> {
+    let boundary = content_type.split(';').map(str::trim).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim().eq_ignore_ascii_case("boundary").then(|| v.trim().trim_matches('"').to_string())
+    })?;
+    let delimiter = format!("--{boundary}");
+    let mut parts = Vec::new();
+    let mut at = find(body, delimiter.as_bytes(), 0)? + delimiter.len();
+    loop {
+        if body[at..].starts_with(b"--") {
+            break;
+        }
+        let start = at + if body[at..].starts_with(b"\r\n") { 2 } else { 0 };
+        let head_end = find(body, b"\r\n\r\n", start)?;
+        let headers = String::from_utf8_lossy(&body[start..head_end]).to_string();
+        let data_start = head_end + 4;
+        let next = find(body, format!("\r\n{delimiter}").as_bytes(), data_start)?;
+        let mut part = Upload { name: String::new(), filename: None, content_type: None, bytes: body[data_start..next].to_vec() };
+        for line in headers.lines() {
+            let Some((k, v)) = line.split_once(':') else { continue };
+            if k.trim().eq_ignore_ascii_case("content-type") {
+                part.content_type = Some(v.trim().to_string());
+            } else if k.trim().eq_ignore_ascii_case("content-disposition") {
+                for param in v.split(';').map(str::trim) {
+                    if let Some((pk, pv)) = param.split_once('=') {
+                        let pv = pv.trim().trim_matches('"').to_string();
+                        match pk.trim().to_ascii_lowercase().as_str() {
+                            "name" => part.name = pv,
+                            "filename" => part.filename = Some(pv),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        parts.push(part);
+        at = next + 2 + delimiter.len();
+        if at >= body.len() {
+            break;
+        }
+    }
+    Some(parts)
+}
+
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if needle.is_empty() || from > haystack.len() {
+        return None;
+    }
+    haystack[from..].windows(needle.len()).position(|w| w == needle).map(|i| i + from)
+}
+
+/// `Authorization: Basic base64(id:secret)`.
+fn basic_credentials(value: &str) -> Option<(String, String)> {
+    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
+    let raw = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (id, secret) = raw.split_once(':')?;
+    Some((id.to_string(), secret.to_string()))
 }
 
 impl<S: Send + Sync> FromRequest<S> for SlackCall {
@@ -87,13 +167,13 @@ impl<S: Send + Sync> FromRequest<S> for SlackCall {
             let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q).map_err(|_| SlackError::InvalidArgName)?;
             args.0.extend(pairs.into_iter().map(|(k, v)| (k, Value::String(v))));
         }
-        let bearer = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(|t| t.trim().to_string());
-        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+        let authorization = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let basic = authorization.and_then(basic_credentials);
+        let bearer =
+            authorization.and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer "))).map(|t| t.trim().to_string());
+        let content_type_raw = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let content_type = content_type_raw.to_ascii_lowercase();
+        let mut uploads = Vec::new();
         let body = axum::body::to_bytes(req.into_body(), asym_clone_kit::serve::MAX_BODY_BYTES)
             .await
             .map_err(|_| SlackError::InvalidArguments { messages: vec!["[ERROR] request body too large".into()] })?;
@@ -104,7 +184,17 @@ impl<S: Send + Sync> FromRequest<S> for SlackCall {
                     _ => return Err(SlackError::InvalidArguments { messages: vec!["[ERROR] invalid_json".into()] }),
                 }
             } else if content_type.starts_with("multipart/form-data") {
-                return Err(SlackError::NotImplemented { method: "multipart/form-data arguments".into() });
+                // Text parts are arguments; parts with a filename (or binary ones) are uploads.
+                let parts = multipart_parts(&content_type_raw, &body).ok_or(SlackError::Code("invalid_form_data"))?;
+                for part in parts {
+                    if part.filename.is_none()
+                        && let Ok(text) = String::from_utf8(part.bytes.clone())
+                    {
+                        args.0.insert(part.name, Value::String(text));
+                    } else {
+                        uploads.push(part);
+                    }
+                }
             } else {
                 let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| SlackError::InvalidArgName)?;
                 args.0.extend(pairs.into_iter().map(|(k, v)| (k, Value::String(v))));
@@ -112,7 +202,7 @@ impl<S: Send + Sync> FromRequest<S> for SlackCall {
         }
         let token = bearer.or_else(|| args.str("token"));
         args.0.remove("token");
-        Ok(SlackCall { args, token })
+        Ok(SlackCall { args, token, basic, uploads })
     }
 }
 
@@ -181,6 +271,20 @@ mod tests {
         assert_eq!(normalize_ts("1700000000").unwrap(), "1700000000.000000");
         assert_eq!(normalize_ts("1700000000.5").unwrap(), "1700000000.500000");
         assert!(normalize_ts("abc").is_none());
+    }
+
+    #[test]
+    fn multipart_parts_keep_names_filenames_and_bytes() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"crop_w\"\r\n\r\n100\r\n--XyZ\r\nContent-Disposition: form-data; name=\"image\"; filename=\"me.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n\x00\r\n--XyZ--\r\n";
+        let parts = multipart_parts("multipart/form-data; boundary=XyZ", body).unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!((parts[0].name.as_str(), parts[0].bytes.as_slice()), ("crop_w", b"100".as_slice()));
+        assert_eq!(parts[1].filename.as_deref(), Some("me.png"));
+        assert_eq!(parts[1].content_type.as_deref(), Some("image/png"));
+        assert_eq!(parts[1].bytes, b"\x89PNG\r\n\x00");
+        assert!(multipart_parts("multipart/form-data", body).is_none());
+        assert_eq!(basic_credentials("Basic MTIzLjQ1NjpzM2NyZXQ=").unwrap(), ("123.456".into(), "s3cret".into()));
+        assert!(basic_credentials("Bearer xoxb").is_none());
     }
 
     #[test]

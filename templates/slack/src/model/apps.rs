@@ -367,6 +367,12 @@ pub fn parse(body: &Value) -> Result<Manifest, Vec<ManifestError>> {
             None
         }
     };
+    for (i, url) in strings(&raw, "/oauth_config/redirect_urls", &mut errors).iter().enumerate() {
+        if !reqwest::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some()) {
+            errors.push(ManifestError::new(format!("/oauth_config/redirect_urls/{i}"), "must be an http or https URL"));
+        }
+    }
+    strings(&raw, "/features/unfurl_domains", &mut errors);
     let bot_events = strings(&raw, "/settings/event_subscriptions/bot_events", &mut errors);
     let user_events = strings(&raw, "/settings/event_subscriptions/user_events", &mut errors);
     check_events(&bot_events, &bot_scopes, "/settings/event_subscriptions/bot_events", "bot", &mut errors);
@@ -481,7 +487,7 @@ pub async fn create(db: &Pool, m: &Manifest) -> SlackResult<Created> {
     channels::join_public_channels(&mut *tx, &team.id, &bot_user_id, now).await?;
     workspace::insert_app(&mut *tx, &app_id, &team.id, &m.name, &bot_id, &bot_user_id, now).await?;
 
-    let bot_token = format!("xoxb-{}-{}-{}", random_string(12, DIGITS), random_string(13, DIGITS), random_string(24, ALNUM));
+    let bot_token = new_bot_token();
     let bot_scopes = m.bot_scopes.join(",");
     let bot_hash = hash_token(&bot_token);
     let token =
@@ -491,13 +497,7 @@ pub async fn create(db: &Pool, m: &Manifest) -> SlackResult<Created> {
     let user_token = if m.user_scopes.is_empty() {
         None
     } else {
-        let t = format!(
-            "xoxp-{}-{}-{}-{}",
-            random_string(12, DIGITS),
-            random_string(12, DIGITS),
-            random_string(13, DIGITS),
-            random_string(32, HEX)
-        );
+        let t = new_user_token();
         let hash = hash_token(&t);
         workspace::insert_token(&mut *tx, token(&hash, "user", &owner.id, &user_scopes)).await?;
         Some(t)
@@ -537,8 +537,50 @@ pub async fn create(db: &Pool, m: &Manifest) -> SlackResult<Created> {
         },
     )
     .await?;
+    log_integration(&mut *tx, &team.id, &app_id, &m.name, &owner.id, "added", &[bot_scopes.as_str(), user_scopes.as_str()], now).await?;
     tx.commit().await?;
     Ok(created)
+}
+
+/// A fresh bot token (`xoxb-…`), in Slack's shape.
+pub fn new_bot_token() -> String {
+    format!("xoxb-{}-{}-{}", random_string(12, DIGITS), random_string(13, DIGITS), random_string(24, ALNUM))
+}
+
+/// A fresh user token (`xoxp-…`), in Slack's shape.
+pub fn new_user_token() -> String {
+    format!("xoxp-{}-{}-{}-{}", random_string(12, DIGITS), random_string(12, DIGITS), random_string(13, DIGITS), random_string(32, HEX))
+}
+
+/// One entry of team.integrationLogs.
+#[allow(clippy::too_many_arguments)]
+async fn log_integration(
+    db: impl sqlx::any::AnyExecutor<'_>,
+    team_id: &str,
+    app_id: &str,
+    app_name: &str,
+    user_id: &str,
+    change_type: &str,
+    scopes: &[&str],
+    now: i64,
+) -> SlackResult<()> {
+    let scope = scopes.iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(",");
+    crate::store::oauth::log_integration(
+        db,
+        &crate::store::oauth::IntegrationRow {
+            id: ids::random('L'),
+            team_id: team_id.into(),
+            app_id: app_id.into(),
+            app_type: app_name.into(),
+            user_id: user_id.into(),
+            change_type: change_type.into(),
+            scope,
+            reason: None,
+            date: now,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Slack's bot user names are lowercase, without spaces (`My Agent` → `my-agent`).
@@ -629,6 +671,7 @@ pub async fn uninstall(db: &Pool, who: &crate::model::auth::Principal, args: &cr
     crate::events::emit(&mut *tx, &who.team_id, uninstalled).await?;
     apps::delete_bot_user(&mut *tx, &app.bot_user_id, now_secs()).await?;
     apps::mark_uninstalled(&mut *tx, &app.id, now_millis()).await?;
+    log_integration(&mut *tx, &who.team_id, &app.id, &app.name, &who.user_id, "removed", &[], now_secs()).await?;
     tx.commit().await?;
     crate::model::auth::tokens_revoked();
     Ok(json!({}))

@@ -57,6 +57,11 @@ fn origin() -> String {
     PUBLIC_URL.try_with(|u| origin_of(u)).unwrap_or_default()
 }
 
+/// The clone's origin inside a call scoped by [`with_public_url`] (empty outside).
+pub fn public_origin() -> String {
+    origin()
+}
+
 // -- files.getUploadURLExternal --
 
 pub async fn get_upload_url(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Value> {

@@ -29,7 +29,18 @@ pub async fn list(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Value>
     let profiles: HashMap<String, ProfileRow> =
         workspace::team_profiles(db, &who.team_id).await?.into_iter().map(|p| (p.user_id.clone(), p)).collect();
     let now = wire::now_secs();
-    let members: Vec<Value> = rows.iter().map(|u| objects::user_with_profile(u, profiles.get(&u.id), show_email, now)).collect();
+    let photos: HashMap<String, crate::store::photos::PhotoRow> =
+        crate::store::photos::team(db, &who.team_id).await?.into_iter().map(|p| (p.user_id.clone(), p)).collect();
+    let members: Vec<Value> = rows
+        .iter()
+        .map(|u| {
+            let mut v = objects::user_with_profile(u, profiles.get(&u.id), show_email, now);
+            if let Some(photo) = photos.get(&u.id) {
+                crate::model::photos::apply(&mut v["profile"], photo);
+            }
+            v
+        })
+        .collect();
     Ok(json!({
         "members": members,
         "cache_ts": now,
@@ -42,7 +53,17 @@ pub async fn info(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Value>
     let id = args.str("user").ok_or(SlackError::UserNotFound)?;
     let u = team_user(db, who, &id).await?.ok_or(SlackError::UserNotFound)?;
     let p = workspace::profile(db, &u.id).await?;
-    Ok(json!({ "user": objects::user_with_profile(&u, p.as_ref(), who.has("users:read.email"), wire::now_secs()) }))
+    let mut user = objects::user_with_profile(&u, p.as_ref(), who.has("users:read.email"), wire::now_secs());
+    with_photo(db, &u.id, &mut user["profile"]).await?;
+    Ok(json!({ "user": user }))
+}
+
+/// Shows `user_id`'s uploaded photo (users.setPhoto) in `profile`, if any.
+async fn with_photo(db: &Pool, user_id: &str, profile: &mut Value) -> SlackResult<()> {
+    if let Some(photo) = crate::store::photos::get(db, user_id).await? {
+        crate::model::photos::apply(profile, &photo);
+    }
+    Ok(())
 }
 
 async fn team_user(db: &Pool, who: &Principal, id: &str) -> SlackResult<Option<UserRow>> {
@@ -102,7 +123,9 @@ pub async fn profile_get(db: &Pool, who: &Principal, args: &Args) -> SlackResult
     let id = args.str("user").unwrap_or_else(|| who.user_id.clone());
     let u = team_user(db, who, &id).await?.ok_or(SlackError::UserNotFound)?;
     let p = workspace::profile(db, &u.id).await?;
-    Ok(json!({ "profile": objects::user_profile(&u, p.as_ref(), who.has("users:read.email"), wire::now_secs()) }))
+    let mut profile = objects::user_profile(&u, p.as_ref(), who.has("users:read.email"), wire::now_secs());
+    with_photo(db, &u.id, &mut profile).await?;
+    Ok(json!({ "profile": profile }))
 }
 
 /// Names no member may take as a first, last, real or display name.

@@ -210,7 +210,7 @@ pub async fn deliveries(State(ctx): State<CloneCtx>, headers: HeaderMap, RawQuer
 }
 
 /// `POST /api/auth/login` with `{"email", "password"}`.
-pub async fn login(State(ctx): State<CloneCtx>, body: Bytes) -> Response {
+pub async fn login(State(ctx): State<CloneCtx>, headers: HeaderMap, body: Bytes) -> Response {
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let (Some(email), Some(password)) = (body.get("email").and_then(Value::as_str), body.get("password").and_then(Value::as_str)) else {
         return fail(StatusCode::BAD_REQUEST, "invalid_arguments");
@@ -220,7 +220,15 @@ pub async fn login(State(ctx): State<CloneCtx>, body: Bytes) -> Response {
         Err(r) => return r,
     };
     match web_login::login(&db, email, password, now_secs()).await {
-        Ok((token, user)) => Json(json!({ "ok": true, "token": token, "user": user })).into_response(),
+        Ok((token, user)) => {
+            let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+            let ip = crate::model::oauth::client_ip(h("x-forwarded-for"), h("x-real-ip"));
+            let (team, id) = (user["team_id"].as_str().unwrap_or_default(), user["id"].as_str().unwrap_or_default());
+            if let Err(e) = crate::model::oauth::record_sign_in(&db, team, id, &ip, h("user-agent").unwrap_or_default()).await {
+                return internal(e);
+            }
+            Json(json!({ "ok": true, "token": token, "user": user })).into_response()
+        }
         Err(web_login::LoginError::InvalidCredentials) => fail(StatusCode::UNAUTHORIZED, "invalid_credentials"),
         Err(web_login::LoginError::Db(e)) => internal(e),
     }

@@ -218,6 +218,22 @@ pub const METHODS: &[Method] = &[
     Method { name: "stars.list", needs_token: true, scopes: &["stars:read"], tier: Tier::T3 },
     Method { name: "stars.remove", needs_token: true, scopes: &["stars:write"], tier: Tier::T2 },
     Method { name: "apps.uninstall", needs_token: true, scopes: &[], tier: Tier::T1 },
+    // -- OAuth, photos and workspace administration --
+    Method { name: "oauth.v2.access", needs_token: false, scopes: &[], tier: Tier::T4 },
+    Method { name: "users.setPhoto", needs_token: true, scopes: &["users.profile:write"], tier: Tier::T2 },
+    Method { name: "users.deletePhoto", needs_token: true, scopes: &["users.profile:write"], tier: Tier::T2 },
+    Method { name: "team.accessLogs", needs_token: true, scopes: &["admin"], tier: Tier::T2 },
+    Method { name: "team.billableInfo", needs_token: true, scopes: &["admin"], tier: Tier::T2 },
+    Method { name: "team.integrationLogs", needs_token: true, scopes: &["admin"], tier: Tier::T2 },
+    Method { name: "migration.exchange", needs_token: true, scopes: &["tokens.basic"], tier: Tier::T2 },
+    Method { name: "chat.unfurl", needs_token: true, scopes: &["links:write"], tier: Tier::T3 },
+    // -- calls --
+    Method { name: "calls.add", needs_token: true, scopes: &["calls:write"], tier: Tier::T2 },
+    Method { name: "calls.info", needs_token: true, scopes: &["calls:read"], tier: Tier::T3 },
+    Method { name: "calls.update", needs_token: true, scopes: &["calls:write"], tier: Tier::T2 },
+    Method { name: "calls.end", needs_token: true, scopes: &["calls:write"], tier: Tier::T2 },
+    Method { name: "calls.participants.add", needs_token: true, scopes: &["calls:write"], tier: Tier::T2 },
+    Method { name: "calls.participants.remove", needs_token: true, scopes: &["calls:write"], tier: Tier::T2 },
 ];
 
 pub const PUBLISHED: &str = include_str!("../../spec-methods.txt");
@@ -263,7 +279,7 @@ pub async fn call(
         }
     }
     // File URLs in responses are absolute: the clone's public URL is scoped over the call.
-    let result = crate::model::files::with_public_url(&ctx.public_url, run(spec.name, &db, who.as_ref(), &call.args)).await;
+    let result = crate::model::files::with_public_url(&ctx.public_url, run(spec.name, &db, who.as_ref(), &call)).await;
     let mut resp = match result {
         Ok(Value::Object(fields)) => {
             let mut body = serde_json::Map::with_capacity(fields.len() + 1);
@@ -286,9 +302,13 @@ pub async fn call(
     resp
 }
 
-async fn run(method: &str, db: &Db, who: Option<&Principal>, args: &Args) -> Result<Value, SlackError> {
+async fn run(method: &str, db: &Db, who: Option<&Principal>, call: &SlackCall) -> Result<Value, SlackError> {
+    let args = &call.args;
     let Some(who) = who else {
-        return api_test(args);
+        return match method {
+            "oauth.v2.access" => crate::model::oauth::access(db, args, call.basic.as_ref()).await,
+            _ => api_test(args),
+        };
     };
     match method {
         "auth.test" => auth_test(db, who).await,
@@ -376,6 +396,21 @@ async fn run(method: &str, db: &Db, who: Option<&Principal>, args: &Args) -> Res
         "stars.list" => crate::model::stars::list(db, who, args).await,
         "stars.remove" => crate::model::stars::remove(db, who, args).await,
         "apps.uninstall" => crate::model::apps::uninstall(db, who, args).await,
+        // -- OAuth, photos and workspace administration --
+        "users.setPhoto" => crate::model::photos::set_photo(db, who, call).await,
+        "users.deletePhoto" => crate::model::photos::delete_photo(db, who).await,
+        "team.accessLogs" => crate::model::team_admin::access_logs(db, who, args).await,
+        "team.billableInfo" => crate::model::team_admin::billable_info(db, who, args).await,
+        "team.integrationLogs" => crate::model::team_admin::integration_logs(db, who, args).await,
+        "migration.exchange" => crate::model::team_admin::migration_exchange(db, who, args).await,
+        "chat.unfurl" => crate::model::unfurl::unfurl(db, who, args).await,
+        // -- calls --
+        "calls.add" => crate::model::calls::add(db, who, args).await,
+        "calls.info" => crate::model::calls::info(db, who, args).await,
+        "calls.update" => crate::model::calls::update(db, who, args).await,
+        "calls.end" => crate::model::calls::end(db, who, args).await,
+        "calls.participants.add" => crate::model::calls::participants(db, who, args, true).await,
+        "calls.participants.remove" => crate::model::calls::participants(db, who, args, false).await,
         other => Err(SlackError::NotImplemented { method: other.into() }),
     }
 }

@@ -5,6 +5,8 @@
 mod apps;
 mod dispatch;
 mod files;
+mod oauth;
+mod photos;
 mod ratelimit;
 
 use asym_clone_kit::CloneCtx;
@@ -20,4 +22,6 @@ pub fn router() -> Router<CloneCtx> {
         .route("/api/_asym/apps", post(apps::create).get(apps::list))
         .route("/api/_asym/deliveries", axum::routing::get(apps::deliveries))
         .route("/api/auth/login", post(apps::login))
+        .route("/oauth/v2/authorize", axum::routing::get(oauth::authorize))
+        .route("/avatars/{user}/{file}", axum::routing::get(photos::serve))
 }

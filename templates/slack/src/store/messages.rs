@@ -34,6 +34,9 @@ pub struct MessageRow {
     pub pinned_by: Option<String>,
     #[sqlx(default)]
     pub pinned_at: Option<i64>,
+    /// App unfurls of the message's links (chat.unfurl), a JSON array.
+    #[sqlx(default)]
+    pub unfurls: Option<String>,
 }
 
 /// Replies stay in their thread unless broadcast.
@@ -45,8 +48,19 @@ const COLS: &str = "channel_id, ts, user_id, bot_id, app_id, subtype, text, bloc
 /// What reads select: the stored columns plus the thread parent's author.
 pub(crate) const READ: &str = concatcp!(
     COLS,
-    ", (SELECT p.user_id FROM messages p WHERE p.channel_id = messages.channel_id AND p.ts = messages.thread_ts) AS parent_user_id"
+    ", (SELECT p.user_id FROM messages p WHERE p.channel_id = messages.channel_id AND p.ts = messages.thread_ts) AS parent_user_id, unfurls"
 );
+
+/// Stores the app unfurls of a message; false when it is gone.
+pub async fn set_unfurls(db: impl AnyExecutor<'_>, channel: &str, ts: &str, unfurls: &str) -> sqlx::Result<bool> {
+    let r = sqlx::query("UPDATE messages SET unfurls = $3 WHERE channel_id = $1 AND ts = $2")
+        .bind(channel)
+        .bind(ts)
+        .bind(unfurls)
+        .execute(db)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
 
 /// Inserts `m`; false when its ts is taken (the caller picks the next one).
 pub async fn insert(db: impl AnyExecutor<'_>, m: &MessageRow) -> sqlx::Result<bool> {

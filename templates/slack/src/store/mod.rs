@@ -2,11 +2,14 @@
 
 pub mod apps;
 pub mod bookmarks;
+pub mod calls;
 pub mod channels;
 pub mod conversations;
 pub mod files;
 pub mod messages;
+pub mod oauth;
 pub mod people;
+pub mod photos;
 pub mod reactions;
 pub mod reminders;
 pub mod scheduled;

@@ -1,0 +1,14 @@
+//! The rules of the clone; no HTTP types, SQL only through `store`.
+
+pub mod access;
+pub mod content;
+pub mod gitdb;
+pub mod hooks;
+pub mod issues;
+pub mod provision;
+pub mod pulls;
+pub mod ratelimit;
+pub mod repos;
+pub mod search;
+pub mod seed;
+pub mod tokens;

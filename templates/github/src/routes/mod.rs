@@ -1,0 +1,569 @@
+//! The route table: GitHub's REST paths at the root, the clone's own control
+//! plane under `/api`. [`BUILT`] names every GitHub operation (by its OpenAPI
+//! `operationId`) that is routed; any other path of GitHub's published API
+//! answers 404 naming the operation (`spec-operations.txt`).
+//!
+//! One middleware ([`wire`]) does what every GitHub response shares:
+//! authentication (401 `Bad credentials`), the per-token rate limit and its
+//! `X-RateLimit-*` headers, `X-GitHub-Request-Id`, and `ETag`/`If-None-Match` → 304.
+
+mod control;
+mod git;
+mod hooks;
+mod issues;
+mod pulls;
+mod releases;
+mod repos;
+mod search;
+mod users;
+
+use asym_clone_kit::CloneCtx;
+use asym_clone_kit::secrets::{HEX, random_string};
+use asym_store::Db;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, patch, post, put};
+use http_body_util::BodyExt;
+use sha2::{Digest, Sha256};
+
+use crate::errors::{GhError, GhResult};
+use crate::model::access::{self, Caller};
+use crate::model::ratelimit;
+use crate::wire::Query;
+
+/// What every handler receives: the clone's public base URL, its database, the
+/// caller and the query string.
+pub struct Cx {
+    pub base: String,
+    pub db: Db,
+    pub caller: Caller,
+    pub ctx: CloneCtx,
+    pub query: Query,
+    pub path: String,
+    /// The `Accept` header (media types such as `application/vnd.github.raw`).
+    pub accept: String,
+}
+
+impl Cx {
+    pub fn url(&self) -> String {
+        crate::wire::list_url(&self.base, &self.path, &self.query)
+    }
+
+    /// Whether the caller asked for GitHub's `application/vnd.github.<what>` media type.
+    pub fn wants(&self, what: &str) -> bool {
+        self.accept.contains(&format!("vnd.github.{what}")) || self.accept.contains(&format!("vnd.github.v3.{what}"))
+    }
+}
+
+/// A text body in one of GitHub's custom media types (`diff`, `raw`).
+pub fn media(kind: &str, body: Vec<u8>) -> Response {
+    let mut resp = Response::new(Body::from(body));
+    if let Ok(v) = HeaderValue::from_str(&format!("application/vnd.github.{kind}; charset=utf-8")) {
+        resp.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    resp
+}
+
+impl FromRequestParts<CloneCtx> for Cx {
+    type Rejection = GhError;
+    async fn from_request_parts(parts: &mut Parts, ctx: &CloneCtx) -> Result<Self, GhError> {
+        let db = match parts.extensions.get::<Db>() {
+            Some(db) => db.clone(),
+            None => ctx.store.as_ref().ok_or_else(|| GhError::Internal("no database".into()))?.db().await?,
+        };
+        let path = parts.uri.path().to_string();
+        let control = path.starts_with("/api/");
+        let scope = format!("{}#{}", ctx.id, db.generation());
+        let caller = if control { Caller::default() } else { access::authenticate_in(&db, &parts.headers, Some(&scope)).await? };
+        if let Some(slot) = parts.extensions.get::<SharedSlot>() {
+            let mut rate = None;
+            if !control && ctx.rate_limits && path != "/rate_limit" {
+                let resource = if path == "/search/code" {
+                    "code_search"
+                } else if path.starts_with("/search/") {
+                    "search"
+                } else {
+                    "core"
+                };
+                let state = ratelimit::hit(&*ctx.kv, &caller, resource).await;
+                rate = Some(state);
+            }
+            let mut s = slot.lock().unwrap_or_else(|p| p.into_inner());
+            s.rate = rate;
+            s.caller = caller.clone();
+            s.kv = Some(ctx.kv.clone());
+            if let Some(r) = rate
+                && r.used > r.limit
+            {
+                s.rate = Some(r.exhausted());
+                let who = caller.user.as_ref().map(|u| format!("user ID {}", u.id)).unwrap_or_else(|| "127.0.0.1".into());
+                return Err(GhError::RateLimited(who));
+            }
+        }
+        Ok(Cx {
+            base: ctx.public_url.trim_end_matches('/').to_string(),
+            db,
+            caller,
+            ctx: ctx.clone(),
+            query: Query::parse(parts.uri.query())?,
+            path,
+            accept: parts.headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase(),
+        })
+    }
+}
+
+pub fn router() -> Router<CloneCtx> {
+    Router::new()
+        // users
+        .route("/user", get(users::me).patch(users::update_me))
+        .route("/user/repos", get(repos::list_mine).post(repos::create_for_me))
+        .route("/user/orgs", get(users::my_orgs))
+        .route("/user/issues", get(issues::list_mine))
+        .route("/users", get(users::list))
+        .route("/users/{user}", get(users::get))
+        .route("/users/{user}/repos", get(repos::list_for_user))
+        .route("/users/{user}/orgs", get(users::orgs_of))
+        // orgs
+        .route("/organizations", get(users::list_orgs))
+        .route("/orgs/{org}", get(users::org).patch(users::update_org))
+        .route("/orgs/{org}/members", get(users::org_members))
+        .route("/orgs/{org}/members/{user}", get(users::org_member_check).delete(users::remove_member))
+        .route("/orgs/{org}/memberships/{user}", get(users::org_membership).put(users::set_membership).delete(users::remove_member))
+        .route("/orgs/{org}/repos", get(repos::list_for_org).post(repos::create_for_org))
+        .route("/orgs/{org}/issues", get(issues::list_for_org))
+        // repositories
+        .route("/repos/{owner}/{repo}", get(repos::get).patch(repos::update).delete(repos::delete))
+        .route("/repos/{owner}/{repo}/topics", get(repos::topics).put(repos::set_topics))
+        .route("/repos/{owner}/{repo}/collaborators", get(repos::collaborators))
+        .route(
+            "/repos/{owner}/{repo}/collaborators/{user}",
+            get(repos::is_collaborator).put(repos::add_collaborator).delete(repos::remove_collaborator),
+        )
+        .route("/repos/{owner}/{repo}/collaborators/{user}/permission", get(repos::collaborator_permission))
+        .route("/repos/{owner}/{repo}/branches", get(git::list_branches))
+        .route("/repos/{owner}/{repo}/branches/{*branch}", get(git::get_branch))
+        .route("/repos/{owner}/{repo}/contents", get(git::get_root_contents))
+        .route("/repos/{owner}/{repo}/contents/", get(git::get_root_contents))
+        .route("/repos/{owner}/{repo}/contents/{*path}", get(git::get_contents).put(git::put_contents).delete(git::delete_contents))
+        .route("/repos/{owner}/{repo}/readme", get(git::readme))
+        .route("/repos/{owner}/{repo}/commits", get(git::list_commits))
+        .route("/repos/{owner}/{repo}/commits/{sha}", get(git::get_commit))
+        .route("/repos/{owner}/{repo}/commits/{sha}/statuses", get(git::list_statuses))
+        .route("/repos/{owner}/{repo}/commits/{sha}/status", get(git::combined_status))
+        // GitHub still answers the older `GET /repos/{o}/{r}/statuses/{ref}` (PyGithub uses it).
+        .route("/repos/{owner}/{repo}/statuses/{sha}", post(git::create_status).get(git::list_statuses))
+        .route("/repos/{owner}/{repo}/tags", get(git::list_tags))
+        .route("/repos/{owner}/{repo}/contributors", get(git::contributors))
+        .route("/repos/{owner}/{repo}/languages", get(git::languages))
+        .route("/repos/{owner}/{repo}/merges", post(git::merge_branch))
+        .route("/repos/{owner}/{repo}/compare/{*basehead}", get(git::compare))
+        .route("/repos/{owner}/{repo}/git/refs", post(git::create_ref).get(git::all_refs))
+        .route("/repos/{owner}/{repo}/git/refs/{*ref}", patch(git::update_ref).delete(git::delete_ref).get(git::get_ref))
+        .route("/repos/{owner}/{repo}/git/ref/{*ref}", get(git::get_ref))
+        .route("/repos/{owner}/{repo}/git/matching-refs/{*ref}", get(git::matching_refs))
+        .route("/repos/{owner}/{repo}/git/commits", post(git::create_commit))
+        .route("/repos/{owner}/{repo}/git/commits/{sha}", get(git::get_git_commit))
+        .route("/repos/{owner}/{repo}/git/trees", post(git::create_tree))
+        .route("/repos/{owner}/{repo}/git/trees/{sha}", get(git::get_tree))
+        .route("/repos/{owner}/{repo}/git/tags", post(git::create_tag))
+        .route("/repos/{owner}/{repo}/git/tags/{sha}", get(git::get_tag))
+        .route("/repos/{owner}/{repo}/git/blobs", post(git::create_blob))
+        .route("/repos/{owner}/{repo}/git/blobs/{sha}", get(git::get_blob))
+        // releases
+        .route("/repos/{owner}/{repo}/releases", get(releases::list).post(releases::create))
+        .route("/repos/{owner}/{repo}/releases/latest", get(releases::latest))
+        .route("/repos/{owner}/{repo}/releases/tags/{tag}", get(releases::by_tag))
+        .route("/repos/{owner}/{repo}/releases/{id}", get(releases::get).patch(releases::update).delete(releases::delete))
+        // issues
+        .route("/issues", get(issues::list_all))
+        .route("/repos/{owner}/{repo}/issues", get(issues::list).post(issues::create))
+        .route("/repos/{owner}/{repo}/issues/comments", get(issues::list_repo_comments))
+        .route(
+            "/repos/{owner}/{repo}/issues/comments/{id}",
+            get(issues::get_comment).patch(issues::update_comment).delete(issues::delete_comment),
+        )
+        .route("/repos/{owner}/{repo}/issues/comments/{id}/reactions", get(issues::list_comment_reactions).post(issues::react_comment))
+        .route("/repos/{owner}/{repo}/issues/comments/{id}/reactions/{reaction}", delete(issues::unreact_comment))
+        .route("/repos/{owner}/{repo}/issues/events", get(issues::list_repo_events))
+        .route("/repos/{owner}/{repo}/issues/events/{id}", get(issues::get_event))
+        .route("/repos/{owner}/{repo}/issues/{number}", get(issues::get).patch(issues::update))
+        .route("/repos/{owner}/{repo}/issues/{number}/comments", get(issues::list_comments).post(issues::create_comment))
+        .route(
+            "/repos/{owner}/{repo}/issues/{number}/labels",
+            get(issues::list_issue_labels).post(issues::add_labels).put(issues::set_labels).delete(issues::remove_all_labels),
+        )
+        .route("/repos/{owner}/{repo}/issues/{number}/labels/{name}", delete(issues::remove_label))
+        .route("/repos/{owner}/{repo}/issues/{number}/assignees", post(issues::add_assignees).delete(issues::remove_assignees))
+        .route("/repos/{owner}/{repo}/issues/{number}/assignees/{user}", get(issues::check_issue_assignee))
+        .route("/repos/{owner}/{repo}/issues/{number}/lock", put(issues::lock).delete(issues::unlock))
+        .route("/repos/{owner}/{repo}/issues/{number}/events", get(issues::list_events))
+        .route("/repos/{owner}/{repo}/issues/{number}/timeline", get(issues::timeline))
+        .route("/repos/{owner}/{repo}/issues/{number}/reactions", get(issues::list_issue_reactions).post(issues::react_issue))
+        .route("/repos/{owner}/{repo}/issues/{number}/reactions/{reaction}", delete(issues::unreact_issue))
+        .route("/repos/{owner}/{repo}/labels", get(issues::list_labels).post(issues::create_label))
+        .route("/repos/{owner}/{repo}/labels/{name}", get(issues::get_label).patch(issues::update_label).delete(issues::delete_label))
+        .route("/repos/{owner}/{repo}/assignees", get(issues::list_assignees))
+        .route("/repos/{owner}/{repo}/assignees/{user}", get(issues::check_assignee))
+        .route("/repos/{owner}/{repo}/milestones", get(issues::list_milestones).post(issues::create_milestone))
+        .route(
+            "/repos/{owner}/{repo}/milestones/{number}",
+            get(issues::get_milestone).patch(issues::update_milestone).delete(issues::delete_milestone),
+        )
+        .route("/repos/{owner}/{repo}/milestones/{number}/labels", get(issues::milestone_labels))
+        // pull requests
+        .route("/repos/{owner}/{repo}/pulls", get(pulls::list).post(pulls::create))
+        .route("/repos/{owner}/{repo}/pulls/comments", get(pulls::list_repo_review_comments))
+        .route(
+            "/repos/{owner}/{repo}/pulls/comments/{id}",
+            get(pulls::get_review_comment).patch(pulls::update_review_comment).delete(pulls::delete_review_comment),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/comments/{id}/reactions",
+            get(pulls::list_review_comment_reactions).post(pulls::react_review_comment),
+        )
+        .route("/repos/{owner}/{repo}/pulls/comments/{id}/reactions/{reaction}", delete(pulls::unreact_review_comment))
+        .route("/repos/{owner}/{repo}/pulls/{number}", get(pulls::get).patch(pulls::update))
+        .route("/repos/{owner}/{repo}/pulls/{number}/files", get(pulls::files))
+        .route("/repos/{owner}/{repo}/pulls/{number}/commits", get(pulls::commits))
+        .route("/repos/{owner}/{repo}/pulls/{number}/merge", get(pulls::is_merged).put(pulls::merge))
+        .route("/repos/{owner}/{repo}/pulls/{number}/update-branch", put(pulls::update_branch))
+        .route("/repos/{owner}/{repo}/pulls/{number}/reviews", get(pulls::list_reviews).post(pulls::create_review))
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}/reviews/{id}",
+            get(pulls::get_review).put(pulls::update_review).delete(pulls::delete_review),
+        )
+        .route("/repos/{owner}/{repo}/pulls/{number}/reviews/{id}/events", post(pulls::submit_review))
+        .route("/repos/{owner}/{repo}/pulls/{number}/reviews/{id}/dismissals", put(pulls::dismiss_review))
+        .route("/repos/{owner}/{repo}/pulls/{number}/reviews/{id}/comments", get(pulls::review_comments_of_review))
+        .route("/repos/{owner}/{repo}/pulls/{number}/comments", get(pulls::list_review_comments).post(pulls::create_review_comment))
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}/requested_reviewers",
+            get(pulls::requested_reviewers).post(pulls::request_reviewers).delete(pulls::remove_requested_reviewers),
+        )
+        // search
+        .route("/search/issues", get(search::issues))
+        .route("/search/repositories", get(search::repositories))
+        .route("/search/code", get(search::code))
+        .route("/search/users", get(search::users))
+        .route("/search/commits", get(search::commits))
+        // webhooks
+        .route("/repos/{owner}/{repo}/hooks", get(hooks::list).post(hooks::create))
+        .route("/repos/{owner}/{repo}/hooks/{id}", get(hooks::get).patch(hooks::update).delete(hooks::delete))
+        .route("/repos/{owner}/{repo}/hooks/{id}/pings", post(hooks::ping))
+        .route("/repos/{owner}/{repo}/hooks/{id}/tests", post(hooks::test_push))
+        .route("/repos/{owner}/{repo}/hooks/{id}/deliveries", get(hooks::deliveries))
+        .route("/repos/{owner}/{repo}/hooks/{id}/deliveries/{delivery}", get(hooks::delivery))
+        .route("/repos/{owner}/{repo}/hooks/{id}/deliveries/{delivery}/attempts", post(hooks::redeliver))
+        // meta
+        .route("/rate_limit", get(users::rate_limit))
+        .route("/", get(users::root))
+        // the clone's control plane
+        .route("/api/signup", post(control::signup))
+        .route("/api/login", post(control::login))
+        .route("/api/tokens", get(control::list_tokens).post(control::create_token))
+        .route("/api/tokens/{id}", delete(control::delete_token))
+        .route("/api/_asym/deliveries", get(control::deliveries))
+        .fallback(not_built)
+        .layer(middleware::from_fn(wire))
+}
+
+/// Operations of GitHub's published API that are routed (OpenAPI `operationId`s).
+pub const BUILT: &[&str] = &[
+    "users/get-authenticated",
+    "users/update-authenticated",
+    "users/list",
+    "users/get-by-username",
+    "repos/list-for-authenticated-user",
+    "repos/create-for-authenticated-user",
+    "repos/list-for-user",
+    "orgs/list-for-authenticated-user",
+    "orgs/list-for-user",
+    "orgs/get",
+    "orgs/list",
+    "orgs/update",
+    "orgs/set-membership-for-user",
+    "orgs/remove-member",
+    "orgs/remove-membership-for-user",
+    "orgs/list-members",
+    "orgs/check-membership-for-user",
+    "orgs/get-membership-for-user",
+    "repos/list-for-org",
+    "repos/create-in-org",
+    "issues/list-for-org",
+    "issues/list-for-authenticated-user",
+    "repos/get",
+    "repos/update",
+    "repos/delete",
+    "repos/get-all-topics",
+    "repos/replace-all-topics",
+    "repos/list-collaborators",
+    "repos/check-collaborator",
+    "repos/add-collaborator",
+    "repos/remove-collaborator",
+    "repos/get-collaborator-permission-level",
+    "repos/list-branches",
+    "repos/get-branch",
+    "repos/get-branch-protection",
+    "repos/get-content",
+    "repos/create-or-update-file-contents",
+    "repos/delete-file",
+    "repos/get-readme",
+    "repos/list-commits",
+    "repos/get-commit",
+    "repos/compare-commits",
+    "repos/create-commit-status",
+    "repos/list-commit-statuses-for-ref",
+    "repos/get-combined-status-for-ref",
+    "repos/list-tags",
+    "repos/list-contributors",
+    "repos/list-languages",
+    "repos/merge",
+    "pulls/update-branch",
+    "git/create-ref",
+    "git/get-ref",
+    "git/update-ref",
+    "git/delete-ref",
+    "git/list-matching-refs",
+    "git/create-commit",
+    "git/get-commit",
+    "git/create-tree",
+    "git/get-tree",
+    "git/create-blob",
+    "git/get-blob",
+    "git/create-tag",
+    "git/get-tag",
+    "repos/list-releases",
+    "repos/create-release",
+    "repos/get-latest-release",
+    "repos/get-release-by-tag",
+    "repos/get-release",
+    "repos/update-release",
+    "repos/delete-release",
+    "issues/list",
+    "issues/list-for-repo",
+    "issues/create",
+    "issues/get",
+    "issues/update",
+    "issues/list-comments-for-repo",
+    "issues/get-comment",
+    "issues/update-comment",
+    "issues/delete-comment",
+    "issues/list-comments",
+    "issues/create-comment",
+    "issues/list-events-for-repo",
+    "issues/get-event",
+    "issues/list-events",
+    "issues/list-events-for-timeline",
+    "issues/list-labels-on-issue",
+    "issues/add-labels",
+    "issues/set-labels",
+    "issues/remove-all-labels",
+    "issues/remove-label",
+    "issues/add-assignees",
+    "issues/remove-assignees",
+    "issues/check-user-can-be-assigned-to-issue",
+    "issues/lock",
+    "issues/unlock",
+    "issues/list-labels-for-repo",
+    "issues/create-label",
+    "issues/get-label",
+    "issues/update-label",
+    "issues/delete-label",
+    "issues/list-assignees",
+    "issues/check-user-can-be-assigned",
+    "issues/list-milestones",
+    "issues/create-milestone",
+    "issues/get-milestone",
+    "issues/update-milestone",
+    "issues/delete-milestone",
+    "issues/list-labels-for-milestone",
+    "reactions/list-for-issue",
+    "reactions/create-for-issue",
+    "reactions/delete-for-issue",
+    "reactions/list-for-issue-comment",
+    "reactions/create-for-issue-comment",
+    "reactions/delete-for-issue-comment",
+    "reactions/list-for-pull-request-review-comment",
+    "reactions/create-for-pull-request-review-comment",
+    "reactions/delete-for-pull-request-comment",
+    "pulls/list",
+    "pulls/create",
+    "pulls/get",
+    "pulls/update",
+    "pulls/list-files",
+    "pulls/list-commits",
+    "pulls/check-if-merged",
+    "pulls/merge",
+    "pulls/list-reviews",
+    "pulls/create-review",
+    "pulls/get-review",
+    "pulls/update-review",
+    "pulls/delete-pending-review",
+    "pulls/submit-review",
+    "pulls/dismiss-review",
+    "pulls/list-comments-for-review",
+    "pulls/list-review-comments",
+    "pulls/create-review-comment",
+    "pulls/list-review-comments-for-repo",
+    "pulls/get-review-comment",
+    "pulls/update-review-comment",
+    "pulls/delete-review-comment",
+    "pulls/list-requested-reviewers",
+    "pulls/request-reviewers",
+    "pulls/remove-requested-reviewers",
+    "search/issues-and-pull-requests",
+    "search/repos",
+    "search/code",
+    "search/users",
+    "search/commits",
+    "repos/list-webhooks",
+    "repos/create-webhook",
+    "repos/get-webhook",
+    "repos/update-webhook",
+    "repos/delete-webhook",
+    "repos/ping-webhook",
+    "repos/test-push-webhook",
+    "repos/list-webhook-deliveries",
+    "repos/get-webhook-delivery",
+    "repos/redeliver-webhook-delivery",
+    "rate-limit/get",
+    "meta/root",
+];
+
+/// GitHub's published operations (`operationId METHOD path`), for the fallback
+/// and `COVERAGE.md`.
+pub const PUBLISHED: &str = include_str!("../../spec-operations.txt");
+
+/// The published operation a request would be, if any.
+pub fn operation_for(method: &Method, path: &str) -> Option<&'static str> {
+    let segs: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    for line in PUBLISHED.lines() {
+        let mut parts = line.split(' ');
+        let (Some(op), Some(m), Some(p)) = (parts.next(), parts.next(), parts.next()) else { continue };
+        if m != method.as_str() {
+            continue;
+        }
+        let tsegs: Vec<&str> = p.split('/').collect();
+        if tsegs.len() == segs.len() && tsegs.iter().zip(&segs).all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s) {
+            return Some(op);
+        }
+    }
+    None
+}
+
+async fn not_built(method: Method, uri: axum::http::Uri) -> GhError {
+    match operation_for(&method, uri.path()) {
+        Some(op) => GhError::NotImplemented { operation: op.to_string() },
+        None => GhError::NotFound,
+    }
+}
+
+/// What the handler's [`Cx`] learnt about the request, for [`wire`] to render.
+#[derive(Default)]
+pub struct Slot {
+    pub rate: Option<ratelimit::State>,
+    pub caller: Caller,
+    pub kv: Option<std::sync::Arc<dyn asym_store::Kv>>,
+}
+
+pub type SharedSlot = std::sync::Arc<std::sync::Mutex<Slot>>;
+
+/// Request id, ETag and conditional requests (`If-None-Match` → 304), and the
+/// rate-limit headers the request's [`Cx`] computed.
+async fn wire(mut req: Request, next: Next) -> Response {
+    let request_id = format!(
+        "{}:{}:{}:{}:{}",
+        random_string(4, HEX).to_uppercase(),
+        random_string(5, HEX).to_uppercase(),
+        random_string(6, HEX).to_uppercase(),
+        random_string(6, HEX).to_uppercase(),
+        random_string(8, HEX).to_uppercase()
+    );
+    let slot: SharedSlot = Default::default();
+    req.extensions_mut().insert(slot.clone());
+    let conditional = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(String::from);
+    let is_get = req.method() == Method::GET;
+    let control = req.uri().path().starts_with("/api/");
+    let resp = next.run(req).await;
+    let (mut rate, caller, kv) = {
+        let mut s = slot.lock().unwrap_or_else(|p| p.into_inner());
+        (s.rate.take(), std::mem::take(&mut s.caller), s.kv.take())
+    };
+    let mut resp = resp;
+    if let Some(scopes) = caller.scopes.as_deref().and_then(|s| HeaderValue::from_str(&s.replace(',', ", ")).ok()) {
+        resp.headers_mut().insert("x-oauth-scopes", scopes);
+        resp.headers_mut().insert("x-accepted-oauth-scopes", HeaderValue::from_static(""));
+    }
+    if !is_get || resp.status() != StatusCode::OK || control {
+        return finish(resp, &request_id, rate);
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(collected) = body.collect().await else {
+        return finish(GhError::Internal("reading the response".into()).into_response(), &request_id, rate);
+    };
+    let bytes = collected.to_bytes();
+    let etag = format!("W/\"{}\"", hex::encode(Sha256::digest(&bytes)));
+    if let Some(tags) = conditional
+        && tags.split(',').any(|t| {
+            let t = t.trim();
+            t == "*" || t.trim_start_matches("W/") == etag.trim_start_matches("W/")
+        })
+    {
+        // A 304 does not count against the rate limit.
+        if let (Some(state), Some(kv)) = (rate.as_mut(), kv) {
+            ratelimit::refund(&*kv, &caller, state.resource).await;
+            state.used -= 1;
+        }
+        let mut not_modified = Response::new(Body::empty());
+        *not_modified.status_mut() = StatusCode::NOT_MODIFIED;
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            not_modified.headers_mut().insert(header::ETAG, v);
+        }
+        return finish(not_modified, &request_id, rate);
+    }
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        parts.headers.insert(header::ETAG, v);
+    }
+    parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=60, s-maxage=60"));
+    parts.headers.insert(header::VARY, HeaderValue::from_static("Accept, Authorization, Cookie, X-GitHub-OTP"));
+    finish(Response::from_parts(parts, Body::from(bytes)), &request_id, rate)
+}
+
+fn finish(mut resp: Response, request_id: &str, rate: Option<ratelimit::State>) -> Response {
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-github-request-id", v);
+    }
+    h.insert("x-github-media-type", HeaderValue::from_static("github.v3; format=json"));
+    h.insert("x-github-api-version-selected", HeaderValue::from_static("2022-11-28"));
+    if let Some(r) = rate {
+        h.insert("x-ratelimit-limit", HeaderValue::from(r.limit));
+        h.insert("x-ratelimit-remaining", HeaderValue::from((r.limit - r.used).max(0)));
+        h.insert("x-ratelimit-reset", HeaderValue::from(r.reset));
+        h.insert("x-ratelimit-used", HeaderValue::from(r.used.min(r.limit)));
+        h.insert("x-ratelimit-resource", HeaderValue::from_static(r.resource));
+    }
+    resp
+}
+
+pub type Handler = GhResult<Response>;
+
+/// `(owner, repo)` path parameters.
+pub type RepoPath = axum::extract::Path<(String, String)>;
+
+pub fn json(v: serde_json::Value) -> Response {
+    axum::Json(v).into_response()
+}
+
+pub fn created(v: serde_json::Value) -> Response {
+    (StatusCode::CREATED, axum::Json(v)).into_response()
+}
+
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
