@@ -241,7 +241,8 @@ def main():
     spun = json.loads(subprocess.run([a.asym, "spin", "stripe", "--no-rate-limits", "--json"], env=env, capture_output=True, text=True, check=True).stdout)["clone"]
     ls_port = free_port()
     ls_log = tempfile.TemporaryFile()
-    localstripe = subprocess.Popen(["localstripe", "--port", str(ls_port)], stdout=ls_log, stderr=subprocess.STDOUT)
+    # --from-scratch: a fresh store, like the spun clone (localstripe otherwise reloads /tmp/localstripe.pickle).
+    localstripe = subprocess.Popen(["localstripe", "--port", str(ls_port), "--from-scratch"], stdout=ls_log, stderr=subprocess.STDOUT)
     results = {}
     try:
         try:
