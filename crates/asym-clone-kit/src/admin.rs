@@ -114,7 +114,7 @@ async fn provision(State(s): State<AdminState>, AdminJson(req): AdminJson<Provis
         if first {
             // The spin's own provisioning is part of the starting point of `asym diff`.
             let footprint = s.ctx.template.provision_footprint(&s.ctx.id);
-            crate::diff::record_baseline(s.ctx.template.resources(), &footprint, store, &s.state_dir).await?;
+            crate::diff::record_baseline(s.ctx.template.resources(), s.ctx.template.documents(), &footprint, store, &s.state_dir).await?;
         }
         Ok(ProvisionResponse { tokens })
     })
@@ -147,7 +147,7 @@ async fn reset(State(s): State<AdminState>, AdminJson(req): AdminJson<ResetReque
         s.journal.truncate().await;
         reapply(&s, store, req.tokens).await?;
         let footprint = s.ctx.template.provision_footprint(&s.ctx.id);
-        crate::diff::record_baseline(s.ctx.template.resources(), &footprint, store, &s.state_dir).await?;
+        crate::diff::record_baseline(s.ctx.template.resources(), s.ctx.template.documents(), &footprint, store, &s.state_dir).await?;
         Ok(ResetResponse { millis: started.elapsed().as_secs_f64() * 1000.0 })
     })
     .await
@@ -201,7 +201,7 @@ async fn diff(State(s): State<AdminState>, AdminJson(req): AdminJson<admin::Diff
         };
         // Against the seeded state, what provisioning did at reset is not a change.
         let baseline = if req.since.is_none() { crate::diff::load_baseline(&s.state_dir) } else { None };
-        Ok(crate::diff::compute(s.ctx.template.resources(), store, &image, since, baseline.as_ref()).await?)
+        Ok(crate::diff::compute(s.ctx.template.resources(), s.ctx.template.documents(), store, &image, since, baseline.as_ref()).await?)
     })
     .await
 }
@@ -214,7 +214,7 @@ async fn current_state(State(s): State<AdminState>, AdminJson(req): AdminJson<ad
         let wanted: Vec<_> =
             all.iter().filter(|r| req.resources.is_empty() || req.resources.iter().any(|n| n == r.name)).copied().collect();
         Ok(admin::StateResponse {
-            resources: crate::diff::current(&wanted, store).await?,
+            resources: crate::diff::current(&wanted, s.ctx.template.documents(), store).await?,
             known: all.iter().map(|r| r.name.to_string()).collect(),
         })
     })

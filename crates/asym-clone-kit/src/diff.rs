@@ -19,6 +19,7 @@ type Rows = Vec<BTreeMap<String, Value>>;
 /// template says provisioning writes, so that a fresh clone has nothing to report.
 pub async fn record_baseline(
     resources: &[Resource],
+    docs: &Documents,
     footprint: &[Footprint],
     store: &StoreHandle,
     state_dir: &Path,
@@ -28,7 +29,7 @@ pub async fn record_baseline(
         let db = store.db().await?;
         for f in footprint {
             let Some(r) = resources.iter().find(|r| r.name == f.resource) else { continue };
-            let rows = read_where(&db, r, f.column, &f.value).await?;
+            let rows = read_where(&db, r, docs, f.column, &f.value).await?;
             if !rows.is_empty() {
                 delta.resources.entry(r.name.to_string()).or_default().added.extend(rows);
             }
@@ -45,6 +46,7 @@ pub fn load_baseline(state_dir: &Path) -> Option<CloneDiff> {
 
 pub async fn compute(
     resources: &[Resource],
+    docs: &Documents,
     store: &StoreHandle,
     image: &Image,
     since: String,
@@ -54,10 +56,10 @@ pub async fn compute(
     {
         let db = store.db().await?;
         for r in resources {
-            current.push(read(&db, r).await?);
+            current.push(read(&db, r, docs).await?);
         }
     }
-    let mut before = read_image(resources, store.target(), image).await?;
+    let mut before = read_image(resources, docs, store.target(), image).await?;
     if let Some(base) = baseline {
         for (r, rows) in resources.iter().zip(before.iter_mut()) {
             if let Some(delta) = base.resources.get(r.name) {
@@ -76,11 +78,11 @@ pub async fn compute(
 }
 
 /// The current rows of `resources`, by name.
-pub async fn current(resources: &[Resource], store: &StoreHandle) -> Result<BTreeMap<String, Rows>, AsymError> {
+pub async fn current(resources: &[Resource], docs: &Documents, store: &StoreHandle) -> Result<BTreeMap<String, Rows>, AsymError> {
     let db = store.db().await?;
     let mut out = BTreeMap::new();
     for r in resources {
-        out.insert(r.name.to_string(), read(&db, r).await?);
+        out.insert(r.name.to_string(), read(&db, r, docs).await?);
     }
     Ok(out)
 }
@@ -101,13 +103,13 @@ fn apply(r: &Resource, rows: &mut Rows, delta: &asym_contract::diff::ResourceDif
     rows.extend(delta.added.iter().cloned());
 }
 
-async fn read_image(resources: &[Resource], target: &Target, image: &Image) -> Result<Vec<Rows>, AsymError> {
+async fn read_image(resources: &[Resource], docs: &Documents, target: &Target, image: &Image) -> Result<Vec<Rows>, AsymError> {
     let mut out = Vec::new();
     match (target, image) {
         (_, Image::File(path)) => {
             let pool = pool::connect_image(path).await?;
             for r in resources {
-                out.push(read(&pool, r).await?);
+                out.push(read(&pool, r, docs).await?);
             }
             pool.close().await;
         }
@@ -130,7 +132,7 @@ async fn read_image(resources: &[Resource], target: &Target, image: &Image) -> R
             drop(admin);
             let pool = pool::connect_reader(postgres::with_database(url, &twin).as_str()).await?;
             for r in resources {
-                out.push(read(&pool, r).await?);
+                out.push(read(&pool, r, docs).await?);
             }
             pool.close().await;
         }
@@ -143,7 +145,7 @@ async fn read_image(resources: &[Resource], target: &Target, image: &Image) -> R
                 let pool = pool::connect_reader(postgres::with_database(url, &scratch).as_str()).await?;
                 let mut rows = Vec::new();
                 for r in resources {
-                    rows.push(read(&pool, r).await?);
+                    rows.push(read(&pool, r, docs).await?);
                 }
                 pool.close().await;
                 Ok::<_, AsymError>(rows)
@@ -157,20 +159,46 @@ async fn read_image(resources: &[Resource], target: &Target, image: &Image) -> R
     Ok(out)
 }
 
-async fn read_where(db: &Pool, r: &Resource, column: &str, value: &str) -> Result<Rows, AsymError> {
+async fn read_where(db: &Pool, r: &Resource, docs: &Documents, column: &str, value: &str) -> Result<Rows, AsymError> {
     // Table and column names come from the template's own constants.
     let columns = if r.columns.is_empty() { "*".to_string() } else { r.columns.join(", ") };
     let sql = format!("SELECT {columns} FROM {} WHERE {column} = $1", r.table);
     let rows = sqlx::query(AssertSqlSafe(sql)).bind(value.to_string()).fetch_all(db).await.map_err(asym_store::StoreError::from)?;
-    Ok(rows.iter().map(|row| row.columns().iter().map(|c| (c.name().to_string(), value_of(row, c.ordinal()))).collect()).collect())
+    Ok(rows.iter().map(|row| expand(r, docs, to_row(row))).collect())
 }
 
-async fn read(db: &Pool, r: &Resource) -> Result<Rows, AsymError> {
+async fn read(db: &Pool, r: &Resource, docs: &Documents) -> Result<Rows, AsymError> {
     // Table names come from the template's own constants, never from a request.
     let columns = if r.columns.is_empty() { "*".to_string() } else { r.columns.join(", ") };
     let sql = format!("SELECT {columns} FROM {}", r.table);
     let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(db).await.map_err(asym_store::StoreError::from)?;
-    Ok(rows.iter().map(|row| row.columns().iter().map(|c| (c.name().to_string(), value_of(row, c.ordinal()))).collect()).collect())
+    Ok(rows.iter().map(|row| expand(r, docs, to_row(row))).collect())
+}
+
+fn to_row(row: &sqlx::any::AnyRow) -> BTreeMap<String, Value> {
+    row.columns().iter().map(|c| (c.name().to_string(), value_of(row, c.ordinal()))).collect()
+}
+
+/// Resource → the column holding the record as a JSON document (Stripe keeps each
+/// object whole): its fields are what a person and `asym eval` compare.
+pub type Documents = [(&'static str, &'static str)];
+
+/// The document column's top-level fields become the row's fields (the table's own
+/// columns win a clash), so a diff says `status: "requires_capture" → "succeeded"`
+/// instead of two long JSON strings.
+fn expand(r: &Resource, docs: &Documents, mut row: BTreeMap<String, Value>) -> BTreeMap<String, Value> {
+    let Some((_, column)) = docs.iter().find(|(name, _)| *name == r.name) else { return row };
+    let parsed = match row.get(*column) {
+        Some(Value::String(text)) => serde_json::from_str::<Value>(text).ok(),
+        _ => None,
+    };
+    if let Some(Value::Object(fields)) = parsed {
+        row.remove(*column);
+        for (k, v) in fields {
+            row.entry(k).or_insert(v);
+        }
+    }
+    row
 }
 
 /// One cell as JSON, whatever the backend's type for it.
@@ -187,5 +215,27 @@ fn value_of(row: &sqlx::any::AnyRow, i: usize) -> Value {
     match row.try_get::<Option<Vec<u8>>, _>(i) {
         Ok(Some(b)) => Value::from(format!("<{} bytes>", b.len())),
         _ => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_document_column_becomes_the_records_fields() {
+        let r = Resource { name: "customers", table: "customers", key: &["id"], columns: &[] };
+        let row: BTreeMap<String, Value> = serde_json::from_value(
+            json!({"id": "cus_1", "data": "{\"id\":\"cus_other\",\"email\":\"a@b.test\",\"metadata\":{\"k\":\"v\"}}"}),
+        )
+        .unwrap();
+        let out = expand(&r, &[("customers", "data")], row.clone());
+        assert_eq!(out["id"], "cus_1", "the table's own column wins");
+        assert_eq!(out["email"], "a@b.test");
+        assert_eq!(out["metadata"], json!({"k": "v"}));
+        assert!(!out.contains_key("data"));
+        assert_eq!(expand(&r, &[], row.clone()), row, "no document declared: the row as read");
     }
 }

@@ -53,6 +53,12 @@ pub trait Template: Send + Sync + 'static {
         &[]
     }
 
+    /// Resources kept as one JSON document per record: (resource, column). `asym
+    /// diff` and `asym eval` see the document's fields as the record's fields.
+    fn documents(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+
     fn fixture(&self, name: &str) -> Option<&'static Fixture> {
         self.fixtures().iter().find(|f| f.name == name)
     }

@@ -113,7 +113,9 @@ fn validate(path: &str, checks: &[Check], plan: &Plan, facts: &BTreeMap<String, 
             matching::fields(p, &mut asked);
         }
         asked.extend(fields.keys().cloned());
-        if let Some(missing) = asked.iter().find(|a| !present.contains(a.as_str())) {
+        // `metadata.order_id` is known when `metadata` is.
+        let known = |a: &String| present.contains(a.as_str()) || a.split_once('.').is_some_and(|(head, _)| present.contains(head));
+        if let Some(missing) = asked.iter().find(|a| !known(a)) {
             let hint = did_you_mean(missing, present.iter().copied()).map(|s| format!(" (did you mean '{s}'?)")).unwrap_or_default();
             let all: Vec<&str> = present.into_iter().collect();
             return Err(AsymError::ChecksInvalid {

@@ -15,8 +15,25 @@ pub fn holds(p: &Predicate, row: &Row) -> bool {
         Predicate::All(ps) => ps.iter().all(|p| holds(p, row)),
         Predicate::Any(ps) => ps.iter().any(|p| holds(p, row)),
         Predicate::Not(p) => !holds(p, row),
-        Predicate::Field(field, ms) => all_match(ms, row.get(field).unwrap_or(&Value::Null)),
+        Predicate::Field(field, ms) => all_match(ms, lookup(row, field).unwrap_or(&Value::Null)),
     }
+}
+
+/// A field, or a dotted path into a JSON field (`metadata.order_id`, `items.0.price`).
+pub fn lookup<'a>(row: &'a Row, field: &str) -> Option<&'a Value> {
+    if let Some(v) = row.get(field) {
+        return Some(v);
+    }
+    let (head, rest) = field.split_once('.')?;
+    let mut v = row.get(head)?;
+    for part in rest.split('.') {
+        v = match v {
+            Value::Object(o) => o.get(part)?,
+            Value::Array(a) => a.get(part.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(v)
 }
 
 pub fn all_match(ms: &[Matcher], v: &Value) -> bool {
@@ -145,6 +162,9 @@ mod tests {
         assert!(!holds(&p(json!({"n": "4"})), &r));
         assert!(!holds(&p(json!({"missing": {"exists": true}})), &r));
         assert!(holds(&p(json!({"n": "3"})), &r), "a number equals its text");
+        let doc = row(json!({"metadata": {"order": "A1"}, "items": [{"price": "price_1"}]}));
+        assert!(holds(&p(json!({"metadata.order": "A1", "items.0.price": "price_1"})), &doc));
+        assert!(!holds(&p(json!({"metadata.missing": {"exists": true}})), &doc));
     }
 
     #[test]
