@@ -64,7 +64,7 @@ def test_spin_prints_the_mcp_endpoint_and_the_toolkit_tools(stripe_clone):
     tools = over_http(stripe_clone["mcp"], stripe_clone["key"], work)
     names = {t.name for t in tools.tools}
     assert TOOLKIT <= names
-    assert "create_payment_link" not in names, "payment links are not built"
+    assert "create_payment_link" in names
     schema = next(t for t in tools.tools if t.name == "create_price").inputSchema
     assert set(schema["required"]) == {"product", "unit_amount", "currency"}
 

@@ -11,8 +11,10 @@
 //! retries), subscriptions and their items (trials, proration, interval changes,
 //! billing cycle anchors, paused collection, cancellation, resume), promotion
 //! codes and discounts, customer balance transactions, test clocks that drive
-//! renewals, and MCP tools modelled on Stripe's agent toolkit (`mcp.rs`). Not built yet (each answers
-//! `Unrecognized request URL` saying so): checkout, payment links and the rest;
+//! renewals, Checkout Sessions with a hosted test page that completes them
+//! (`routes/hosted.rs`), Payment Links, card tokens, and MCP tools modelled on
+//! Stripe's agent toolkit (`mcp.rs`). Not built yet (each answers
+//! `Unrecognized request URL` saying so): the rest;
 //! `COVERAGE.md` lists every endpoint.
 //!
 //! Layout (moto's): `routes/` decode and render (one dispatcher for `/v1/*`),
@@ -53,6 +55,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0001_init", sql: include_str!("../migrations/0001_init.sql") },
     Migration { name: "0002_billing", sql: include_str!("../migrations/0002_billing.sql") },
     Migration { name: "0003_customer_balance", sql: include_str!("../migrations/0003_customer_balance.sql") },
+    Migration { name: "0004_checkout", sql: include_str!("../migrations/0004_checkout.sql") },
     // -- later migrations go here, one line each, in number order --
 ];
 
@@ -81,8 +84,15 @@ pub const RESOURCES: &[Resource] = &[
     Resource { name: "discounts", table: "discounts", key: &["id"], columns: OBJ },
     Resource { name: "customer_balance_transactions", table: "customer_balance_transactions", key: &["id"], columns: OBJ },
     Resource { name: "test_clocks", table: "test_clocks", key: &["id"], columns: OBJ },
+    Resource { name: "checkout_sessions", table: "checkout_sessions", key: &["id"], columns: OBJ },
+    Resource { name: "payment_links", table: "payment_links", key: &["id"], columns: OBJ },
+    Resource { name: "tokens", table: "tokens", key: &["id"], columns: OBJ },
     Resource { name: "webhook_endpoints", table: "webhook_endpoints", key: &["id"], columns: OBJ },
 ];
+
+/// Every resource keeps each object whole in `data`; `asym diff` and `asym eval`
+/// see its fields (`status`, `amount`, `metadata`).
+static DOCUMENTS: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(|| RESOURCES.iter().map(|r| (r.name, "data")).collect());
 
 pub struct StripeTemplate;
 
@@ -94,6 +104,10 @@ pub fn template() -> Arc<dyn Template> {
 impl Template for StripeTemplate {
     fn manifest(&self) -> &TemplateManifest {
         &MANIFEST
+    }
+
+    fn documents(&self) -> &'static [(&'static str, &'static str)] {
+        DOCUMENTS.as_slice()
     }
 
     fn migrations(&self) -> &'static [Migration] {

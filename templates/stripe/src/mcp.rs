@@ -1,9 +1,9 @@
 //! Stripe's MCP tools, with the names and argument shapes of Stripe's agent
 //! toolkit (`@stripe/agent-toolkit` / `@stripe/mcp`): customers, products, prices,
 //! invoices and invoice items, balance, refunds, payment intents, subscriptions,
-//! coupons, and the search/fetch pair of Stripe's hosted MCP server. Payment
-//! links are not built, so `create_payment_link` is not offered; disputes
-//! neither. Extensions (marked "Extension") cover what the toolkit leaves to the
+//! coupons, payment links (`create_payment_link`), and the search/fetch pair
+//! of Stripe's hosted MCP server. Disputes are not built, so their tools are not
+//! offered. Extensions (marked "Extension") cover what the toolkit leaves to the
 //! dashboard: starting a subscription, paying an invoice.
 //!
 //! Each tool is one `/v1` request made with the caller's `Authorization` (the
@@ -456,6 +456,27 @@ pub const TOOLS: &[McpTool] = &[
             Ok(post(format!("/v1/invoices/{}/pay", text(a, "invoice")?), body))
         },
     },
+    McpTool {
+        name: "create_payment_link",
+        description: "This tool will create a payment link in Stripe.\n\nIt takes two arguments:\n- price (str): The ID of the price to create the payment link for.\n- quantity (int): The quantity of the product to include in the payment link.\n- redirect_url (str, optional): The URL to redirect to after the payment is completed.",
+        input_schema: || {
+            object(
+                json!({
+                    "price": {"type": "string", "description": "The ID of the price to create the payment link for."},
+                    "quantity": {"type": "number", "description": "The quantity of the product to include."},
+                    "redirect_url": {"type": "string", "description": "The URL to redirect to after the payment is completed."}
+                }),
+                &["price", "quantity"],
+            )
+        },
+        request: |a| {
+            let mut body = json!({"line_items": [{"price": text(a, "price")?, "quantity": required_number(a, "quantity")?}]});
+            if let Some(url) = a.get("redirect_url").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+                body["after_completion"] = json!({"type": "redirect", "redirect": {"url": url}});
+            }
+            Ok(post("/v1/payment_links", body))
+        },
+    },
 ];
 
 #[cfg(test)]
@@ -485,6 +506,17 @@ mod tests {
         assert_eq!((r.method, r.path.as_str()), (Method::DELETE, "/v1/subscriptions/sub_1"));
         let r = (tool("fetch_stripe_resources").request)(&args(json!({"id": "in_123"}))).unwrap();
         assert_eq!(r.path, "/v1/invoices/in_123");
+        let r =
+            (tool("create_payment_link").request)(&args(json!({"price": "price_1", "quantity": 2, "redirect_url": "https://x.test/ok"})))
+                .unwrap();
+        assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/v1/payment_links"));
+        let body = r.body.unwrap();
+        assert_eq!(body["line_items"][0], json!({"price": "price_1", "quantity": 2}));
+        assert_eq!(body["after_completion"]["redirect"]["url"], "https://x.test/ok");
+        assert_eq!(
+            (tool("create_payment_link").request)(&args(json!({"price": "price_1"}))).unwrap_err(),
+            "missing required argument `quantity`"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod balance;
 pub mod cards;
 pub mod charges;
+pub mod checkout;
 pub mod coupons;
 pub mod customer_balance;
 pub mod customers;
@@ -18,6 +19,7 @@ pub mod idempotency;
 pub mod invoices;
 pub mod list;
 pub mod payment_intents;
+pub mod payment_links;
 pub mod payment_methods;
 pub mod prices;
 pub mod products;
@@ -29,6 +31,7 @@ pub mod seed;
 pub mod setup_intents;
 pub mod subscriptions;
 pub mod test_clocks;
+pub mod tokens;
 pub mod webhook_endpoints;
 
 use serde_json::{Map, Value};
@@ -46,6 +49,8 @@ pub struct Req {
     pub request_id: String,
     pub idempotency_key: Option<String>,
     pub api_version: String,
+    /// The clone's own base URL (hosted Checkout pages and Payment Links live under it).
+    pub base_url: String,
 }
 
 pub fn now_secs() -> i64 {

@@ -78,6 +78,27 @@ pub fn from_token(name: &str) -> Option<Value> {
     Some(card_object(card.number, 12, year_now() + 1, true, billing_details(None), json!({})))
 }
 
+/// A payment method from a token made by `POST /v1/tokens` (single-use: marks it used).
+async fn from_stored_token(db: &Pool, id: &str) -> StripeResult<Value> {
+    let mut tx = asym_store::begin_write(db).await?;
+    let mut tok = must_get(&mut *tx, Kind::Token, id, "card[token]").await?;
+    if tok["used"] == true {
+        return Err(StripeError::invalid_param(format!("You cannot use a Stripe token more than once: {id}."), "card[token]"));
+    }
+    tok["used"] = json!(true);
+    objects::save(&mut *tx, Kind::Token, &tok).await?;
+    tx.commit().await?;
+    let c = &tok["card"];
+    Ok(card_object(
+        tok["_number"].as_str().unwrap_or("4242424242424242"),
+        c["exp_month"].as_i64().unwrap_or(12),
+        c["exp_year"].as_i64().unwrap_or(year_now() + 1),
+        tok["_cvc"] == true,
+        billing_details(None),
+        json!({}),
+    ))
+}
+
 /// The card number behind a payment method.
 pub fn number_of(pm: &Value) -> String {
     pm["_number"].as_str().unwrap_or("4242424242424242").to_string()
@@ -119,7 +140,10 @@ pub async fn create(db: &Pool, p: &Params) -> StripeResult<Value> {
     let card = p.hash("card")?.ok_or_else(|| StripeError::missing("card"))?;
     let s = |k: &str| card.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
     let mut pm = if let Some(token) = s("token") {
-        let mut pm = from_token(token).ok_or_else(|| StripeError::no_such("token", token, "card[token]"))?;
+        let mut pm = match from_token(token) {
+            Some(pm) => pm,
+            None => from_stored_token(db, token).await?,
+        };
         pm["billing_details"] = billing;
         pm["metadata"] = metadata;
         pm

@@ -16,9 +16,9 @@ use crate::form::{self, Params};
 use crate::ids;
 use crate::model::idempotency::{self, Begin};
 use crate::model::{
-    DEFAULT_API_VERSION, Req, auth, balance, charges, coupons, customer_balance, customers, delivery, events, expand, invoices,
-    payment_intents, payment_methods, prices, products, promotion_codes, public, refunds, setup_intents, subscriptions, test_clocks,
-    webhook_endpoints,
+    DEFAULT_API_VERSION, Req, auth, balance, charges, checkout, coupons, customer_balance, customers, delivery, events, expand, invoices,
+    payment_intents, payment_links, payment_methods, prices, products, promotion_codes, public, refunds, setup_intents, subscriptions,
+    test_clocks, tokens, webhook_endpoints,
 };
 
 /// Stripe's published endpoints this clone knows of (`METHOD /path`), built or not.
@@ -136,6 +136,18 @@ pub enum Op {
     CustomerBalanceCreate,
     CustomerBalanceRetrieve,
     CustomerBalanceUpdate,
+    CheckoutSessionsCreate,
+    CheckoutSessionsList,
+    CheckoutSessionsRetrieve,
+    CheckoutSessionsExpire,
+    CheckoutSessionsLineItems,
+    PaymentLinksCreate,
+    PaymentLinksList,
+    PaymentLinksRetrieve,
+    PaymentLinksUpdate,
+    PaymentLinksLineItems,
+    TokensCreate,
+    TokensRetrieve,
 }
 
 pub struct Route {
@@ -260,6 +272,18 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/v1/test_helpers/test_clocks/{test_clock}", Op::TestClocksRetrieve),
     r("DELETE", "/v1/test_helpers/test_clocks/{test_clock}", Op::TestClocksDelete),
     r("POST", "/v1/test_helpers/test_clocks/{test_clock}/advance", Op::TestClocksAdvance),
+    r("POST", "/v1/checkout/sessions", Op::CheckoutSessionsCreate),
+    r("GET", "/v1/checkout/sessions", Op::CheckoutSessionsList),
+    r("GET", "/v1/checkout/sessions/{session}", Op::CheckoutSessionsRetrieve),
+    r("POST", "/v1/checkout/sessions/{session}/expire", Op::CheckoutSessionsExpire),
+    r("GET", "/v1/checkout/sessions/{session}/line_items", Op::CheckoutSessionsLineItems),
+    r("POST", "/v1/payment_links", Op::PaymentLinksCreate),
+    r("GET", "/v1/payment_links", Op::PaymentLinksList),
+    r("GET", "/v1/payment_links/{payment_link}", Op::PaymentLinksRetrieve),
+    r("POST", "/v1/payment_links/{payment_link}", Op::PaymentLinksUpdate),
+    r("GET", "/v1/payment_links/{payment_link}/line_items", Op::PaymentLinksLineItems),
+    r("POST", "/v1/tokens", Op::TokensCreate),
+    r("GET", "/v1/tokens/{token}", Op::TokensRetrieve),
 ];
 
 /// The path arguments of `path` if it matches `pattern`.
@@ -383,7 +407,12 @@ pub async fn call(
         Ok(m) => Params::new(m),
         Err(e) => return env.error(e),
     };
-    let req = Req { request_id: env.request_id.clone(), idempotency_key: env.idempotency_key.clone(), api_version: version };
+    let req = Req {
+        request_id: env.request_id.clone(),
+        idempotency_key: env.idempotency_key.clone(),
+        api_version: version,
+        base_url: ctx.public_url.clone(),
+    };
     let fp = idempotency::fingerprint(method.as_str(), &path, &Value::Object(params.map.clone()));
     if let Some(key) = &env.idempotency_key {
         match idempotency::begin(&*ctx.kv, key, &fp).await {
@@ -630,6 +659,27 @@ async fn run(db: &Db, req: &Req, op: Op, args: &[String], p: &Params) -> StripeR
             customer_balance::retrieve(db, a(0), a(1)).await
         }
         Op::CustomerBalanceUpdate => customer_balance::update(db, a(0), a(1), p).await,
+        Op::CheckoutSessionsCreate => checkout::create(db, req, p).await,
+        Op::CheckoutSessionsList => checkout::list(db, p).await,
+        Op::CheckoutSessionsRetrieve => {
+            none()?;
+            checkout::retrieve(db, a(0)).await
+        }
+        Op::CheckoutSessionsExpire => checkout::expire(db, req, a(0), p).await,
+        Op::CheckoutSessionsLineItems => checkout::line_items(db, a(0), p).await,
+        Op::PaymentLinksCreate => payment_links::create(db, req, p).await,
+        Op::PaymentLinksList => payment_links::list(db, p).await,
+        Op::PaymentLinksRetrieve => {
+            none()?;
+            payment_links::retrieve(db, a(0)).await
+        }
+        Op::PaymentLinksUpdate => payment_links::update(db, req, a(0), p).await,
+        Op::PaymentLinksLineItems => payment_links::line_items(db, a(0), p).await,
+        Op::TokensCreate => tokens::create(db, p).await,
+        Op::TokensRetrieve => {
+            none()?;
+            tokens::retrieve(db, a(0)).await
+        }
     }
 }
 

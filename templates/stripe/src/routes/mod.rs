@@ -8,6 +8,7 @@
 
 mod control;
 mod dispatch;
+mod hosted;
 
 use asym_clone_kit::CloneCtx;
 use axum::Router;
@@ -20,5 +21,7 @@ pub fn router() -> Router<CloneCtx> {
         .route("/v1/{*path}", any(dispatch::call))
         .route("/v1", any(dispatch::call))
         .route("/api/_asym/deliveries", get(control::deliveries))
+        .route("/c/pay/{session}", get(hosted::checkout_page).post(hosted::checkout_submit))
+        .route("/b/{link}", get(hosted::payment_link_page))
         .fallback(dispatch::unrecognized)
 }

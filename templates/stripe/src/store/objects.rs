@@ -30,6 +30,9 @@ pub enum Kind {
     TestClock,
     Discount,
     CustomerBalanceTransaction,
+    CheckoutSession,
+    PaymentLink,
+    Token,
 }
 
 pub const ALL: &[Kind] = &[
@@ -53,6 +56,9 @@ pub const ALL: &[Kind] = &[
     Kind::TestClock,
     Kind::Discount,
     Kind::CustomerBalanceTransaction,
+    Kind::CheckoutSession,
+    Kind::PaymentLink,
+    Kind::Token,
 ];
 
 impl Kind {
@@ -78,6 +84,9 @@ impl Kind {
             Kind::TestClock => "test_clocks",
             Kind::Discount => "discounts",
             Kind::CustomerBalanceTransaction => "customer_balance_transactions",
+            Kind::CheckoutSession => "checkout_sessions",
+            Kind::PaymentLink => "payment_links",
+            Kind::Token => "tokens",
         }
     }
 
@@ -104,6 +113,9 @@ impl Kind {
             Kind::TestClock => "test_helpers.test_clock",
             Kind::Discount => "discount",
             Kind::CustomerBalanceTransaction => "customer_balance_transaction",
+            Kind::CheckoutSession => "checkout.session",
+            Kind::PaymentLink => "payment_link",
+            Kind::Token => "token",
         }
     }
 
@@ -129,6 +141,9 @@ impl Kind {
             Kind::TestClock => "clock",
             Kind::Discount => "di",
             Kind::CustomerBalanceTransaction => "cbtxn",
+            Kind::CheckoutSession => "cs",
+            Kind::PaymentLink => "plink",
+            Kind::Token => "tok",
         }
     }
 
@@ -156,6 +171,7 @@ impl Kind {
             Kind::CustomerBalanceTransaction => (s("customer"), s("invoice")),
             Kind::SubscriptionItem => (None, s("subscription")),
             Kind::PromotionCode => (None, s("code")),
+            Kind::CheckoutSession => (s("customer"), s("payment_intent")),
             _ => (None, None),
         }
     }
