@@ -8,8 +8,11 @@
 //! statuses, the Git Data API, issues (labels, assignees, milestones, comments,
 //! events, timeline, lock, reactions), pull requests (files, commits,
 //! merge/squash/rebase, update-branch, reviews, review comments, requested
-//! reviewers), issue and repository search, repository webhooks with signed
-//! deliveries, and `/rate_limit`. `COVERAGE.md` lists every published operation
+//! reviewers, requested teams), organization teams (members, memberships,
+//! repositories; team permissions count in repository access), forks and
+//! cross-repository pull requests, notifications for mentions, assignments and
+//! review requests, issue and repository search, repository webhooks with
+//! signed deliveries, and `/rate_limit`. `COVERAGE.md` lists every published operation
 //! and whether it is built; the rest answer 404 naming the operation.
 //!
 //! The clone's own control plane lives under `/api` (`routes/control.rs`):
@@ -56,6 +59,9 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0002_statuses", sql: include_str!("../migrations/0002_statuses.sql") },
     Migration { name: "0003_releases", sql: include_str!("../migrations/0003_releases.sql") },
     Migration { name: "0004_indexes", sql: include_str!("../migrations/0004_indexes.sql") },
+    Migration { name: "0005_teams", sql: include_str!("../migrations/0005_teams.sql") },
+    Migration { name: "0006_forks", sql: include_str!("../migrations/0006_forks.sql") },
+    Migration { name: "0007_notifications", sql: include_str!("../migrations/0007_notifications.sql") },
     // -- later migrations go here, one line each, in number order --
 ];
 
@@ -87,6 +93,11 @@ pub const RESOURCES: &[Resource] = &[
     Resource { name: "requested_reviewers", table: "review_requests", key: &["issue_id", "user_id"], columns: &[] },
     Resource { name: "reactions", table: "reactions", key: &["id"], columns: &[] },
     Resource { name: "issue_events", table: "issue_events", key: &["id"], columns: &[] },
+    Resource { name: "teams", table: "teams", key: &["id"], columns: &[] },
+    Resource { name: "team_members", table: "team_members", key: &["team_id", "user_id"], columns: &[] },
+    Resource { name: "team_repositories", table: "team_repos", key: &["team_id", "repo_id"], columns: &[] },
+    Resource { name: "requested_teams", table: "team_review_requests", key: &["issue_id", "team_id"], columns: &[] },
+    Resource { name: "notifications", table: "notifications", key: &["id"], columns: &[] },
     Resource { name: "hooks", table: "hooks", key: &["id"], columns: &[] },
     Resource { name: "statuses", table: "commit_statuses", key: &["id"], columns: &[] },
     Resource { name: "releases", table: "releases", key: &["id"], columns: &[] },

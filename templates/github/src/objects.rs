@@ -113,7 +113,7 @@ pub fn repo(base: &str, r: &RepoRow, permissions: Option<crate::model::access::P
         "owner": simple_user(base, r.owner_id, &r.owner_login, &r.owner_kind),
         "html_url": format!("{base}/{full}"),
         "description": r.description,
-        "fork": false,
+        "fork": r.parent_id.is_some(),
         "url": u,
         "forks_url": format!("{u}/forks"),
         "keys_url": format!("{u}/keys{{/key_id}}"),

@@ -205,9 +205,9 @@ async fn malformed_json_and_missing_fields_answer_githubs_errors() {
 #[tokio::test]
 async fn an_unbuilt_operation_is_404_naming_it_and_unknown_paths_are_plain_404() {
     let c = clone().await;
-    let r = c.get("/repos/acme/hello-world/forks").await;
+    let r = c.get("/repos/acme/hello-world/deployments").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert!(r.body["message"].as_str().unwrap().contains("repos/list-forks"), "{}", r.body);
+    assert!(r.body["message"].as_str().unwrap().contains("repos/list-deployments"), "{}", r.body);
     let r = c.get("/no/such/thing").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.body["message"], "Not Found");
@@ -907,4 +907,227 @@ async fn an_annotated_tag_has_gits_id_and_peels_to_its_commit() {
     let branch_to_tag =
         c.call("POST", "/repos/acme/hello-world/git/refs", Some(json!({ "ref": "refs/heads/odd", "sha": tag.body["sha"] }))).await;
     assert_eq!(branch_to_tag.status, StatusCode::UNPROCESSABLE_ENTITY, "a branch must point at a commit");
+}
+
+#[tokio::test]
+async fn teams_grant_repository_access_and_review_requests_with_githubs_errors() {
+    let c = clone().await;
+    let olly = c.login("olly").await;
+    let lee = c.login("lee").await;
+    let as_user = |tok: &str| format!("token {tok}");
+    let r = c.call("POST", "/orgs/acme/repos", Some(json!({ "name": "vault", "private": true, "auto_init": true }))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let branch = r.body["default_branch"].as_str().unwrap().to_string();
+    let olly_h = as_user(&olly);
+    let ohdr: [(&str, &str); 2] = [("authorization", &olly_h), ("content-type", "application/json")];
+    assert_eq!(c.send("GET", "/repos/acme/vault", None, &ohdr).await.status, StatusCode::NOT_FOUND);
+
+    // Validation Failed with `errors`, as GitHub answers.
+    let r = c.call("POST", "/orgs/acme/teams", Some(json!({ "description": "no name" }))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["message"], "Validation Failed");
+    assert_eq!(r.body["errors"][0]["code"], "missing_field");
+    assert_eq!(r.body["errors"][0]["field"], "name");
+    let r = c.call("POST", "/orgs/acme/teams", Some(json!({ "name": "X", "privacy": "public" }))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["errors"][0]["field"], "privacy");
+
+    let r = c.call("POST", "/orgs/acme/teams", Some(json!({ "name": "Core Platform", "description": "Core", "privacy": "secret" }))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["slug"], "core-platform");
+    assert_eq!(r.body["members_count"], 1, "the creator maintains the team");
+    assert_eq!(r.body["organization"]["login"], "acme");
+    let id = r.body["id"].as_i64().unwrap();
+    assert_eq!(r.body["url"], format!("{BASE}/teams/{id}"));
+    let olly_list = c.send("GET", "/orgs/acme/teams", None, &ohdr).await;
+    assert_eq!(olly_list.status, StatusCode::FORBIDDEN, "an outsider cannot list the org's teams");
+    let r = c
+        .call("POST", "/orgs/acme/teams", Some(json!({ "name": "Docs", "maintainers": ["lee"], "repo_names": ["acme/hello-world"] })))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!((r.body["members_count"].as_i64(), r.body["repos_count"].as_i64()), (Some(1), Some(1)));
+    let m = c.get("/orgs/acme/teams/docs/memberships/lee").await;
+    assert_eq!(m.body["role"], "maintainer");
+    let r = c.call("POST", "/orgs/acme/teams", Some(json!({ "name": "Ghost", "repo_names": ["acme/nope"] }))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c.call("POST", "/orgs/acme/teams", Some(json!({ "name": "core platform" }))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["errors"][0]["message"], "Name must be unique for this org");
+
+    // A secret team is invisible to an org member outside it.
+    let lee_h = as_user(&lee);
+    let lhdr: [(&str, &str); 2] = [("authorization", &lee_h), ("content-type", "application/json")];
+    assert_eq!(c.send("GET", "/orgs/acme/teams/core-platform", None, &lhdr).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(c.get("/orgs/acme/teams/nope").await.status, StatusCode::NOT_FOUND);
+
+    let r = c.call("PUT", "/orgs/acme/teams/core-platform/memberships/olly", Some(json!({ "role": "boss" }))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c.call("PUT", "/orgs/acme/teams/core-platform/memberships/olly", Some(json!({ "role": "member" }))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!((r.body["role"].as_str(), r.body["state"].as_str()), (Some("member"), Some("active")));
+    let r = c.call("PUT", "/orgs/acme/teams/core-platform/repos/acme/vault", Some(json!({ "permission": "write" }))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c.call("PUT", "/orgs/acme/teams/core-platform/repos/acme/vault", Some(json!({ "permission": "push" }))).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(c.get("/orgs/acme/teams/core-platform/repos/acme/vault").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(c.get("/orgs/acme/teams/core-platform/repos/acme/hello-world").await.status, StatusCode::NOT_FOUND);
+
+    // The team's push permission reaches its member.
+    let r = c.send("GET", "/repos/acme/vault", None, &ohdr).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["permissions"]["push"], true);
+    assert_eq!(r.body["permissions"]["admin"], false);
+    let r = c.send("GET", "/user/teams", None, &ohdr).await;
+    assert_eq!(r.body.as_array().unwrap().iter().map(|t| t["slug"].as_str().unwrap()).collect::<Vec<_>>(), vec!["core-platform"]);
+    // A team member (not maintainer) cannot manage it.
+    let r = c.send("PATCH", &format!("/teams/{id}"), Some(r#"{"name":"Mine"}"#), &ohdr).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    let main = c.get(&format!("/repos/acme/vault/git/ref/heads/{branch}")).await.body["object"]["sha"].as_str().unwrap().to_string();
+    let body = json!({ "ref": "refs/heads/olly-fix", "sha": main }).to_string();
+    assert_eq!(c.send("POST", "/repos/acme/vault/git/refs", Some(&body), &ohdr).await.status, StatusCode::CREATED);
+    let body = json!({ "message": "Fix", "content": b64("fixed\n"), "branch": "olly-fix" }).to_string();
+    assert_eq!(c.send("PUT", "/repos/acme/vault/contents/FIX.md", Some(&body), &ohdr).await.status, StatusCode::CREATED);
+    let body = json!({ "title": "Fix", "head": "olly-fix", "base": branch }).to_string();
+    let pr = c.send("POST", "/repos/acme/vault/pulls", Some(&body), &ohdr).await;
+    assert_eq!(pr.status, StatusCode::CREATED, "{}", pr.body);
+    let n = pr.body["number"].as_i64().unwrap();
+    let reviewers = format!("/repos/acme/vault/pulls/{n}/requested_reviewers");
+    let r = c.send("POST", &reviewers, Some(r#"{"team_reviewers":["ghosts"]}"#), &ohdr).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c.send("POST", &reviewers, Some(r#"{"team_reviewers":["core-platform"]}"#), &ohdr).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["requested_teams"][0]["slug"], "core-platform");
+    assert_eq!(c.get(&reviewers).await.body["teams"][0]["id"], id);
+    let r = c.call("DELETE", &reviewers, Some(json!({ "reviewers": [], "team_reviewers": ["core-platform"] }))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["requested_teams"], json!([]));
+
+    // Deleting the team takes its access away again.
+    assert_eq!(c.call("DELETE", "/orgs/acme/teams/core-platform", None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(c.send("GET", "/repos/acme/vault", None, &ohdr).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(c.get(&format!("/teams/{id}")).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_fork_shares_its_parents_objects_and_its_pull_requests_merge_into_the_parent() {
+    let c = clone().await;
+    let olly = c.login("olly").await;
+    let olly_h = format!("token {olly}");
+    let ohdr: [(&str, &str); 2] = [("authorization", &olly_h), ("content-type", "application/json")];
+    let parent = c.get("/repos/acme/hello-world").await.body;
+    let branch = parent["default_branch"].as_str().unwrap().to_string();
+    let tip = c.get(&format!("/repos/acme/hello-world/branches/{branch}")).await.body["commit"]["sha"].as_str().unwrap().to_string();
+
+    let f = c.send("POST", "/repos/acme/hello-world/forks", Some(r#"{"default_branch_only":true}"#), &ohdr).await;
+    assert_eq!(f.status, StatusCode::ACCEPTED, "{}", f.body);
+    assert_eq!(f.body["full_name"], "olly/hello-world");
+    assert_eq!(f.body["fork"], true);
+    assert_eq!(f.body["parent"]["full_name"], "acme/hello-world");
+    assert_eq!(f.body["source"]["full_name"], "acme/hello-world");
+    // The fork has the parent's commits, by the same ids.
+    let r = c.send("GET", &format!("/repos/olly/hello-world/branches/{branch}"), None, &ohdr).await;
+    assert_eq!(r.body["commit"]["sha"], tip);
+    assert_eq!(c.send("GET", "/repos/olly/hello-world/branches", None, &ohdr).await.body.as_array().unwrap().len(), 1);
+    let again = c.send("POST", "/repos/acme/hello-world/forks", None, &ohdr).await;
+    assert_eq!(again.body["id"], f.body["id"], "forking again answers the existing fork");
+    let forks = c.get("/repos/acme/hello-world/forks").await.body;
+    assert_eq!(forks.as_array().unwrap().iter().map(|x| x["full_name"].as_str().unwrap()).collect::<Vec<_>>(), vec!["olly/hello-world"]);
+    assert_eq!(c.get("/repos/acme/hello-world").await.body["forks_count"], 1);
+    let r = c.call("POST", "/repos/acme/hello-world/forks", Some(json!({ "organization": "nowhere" }))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A branch and a commit in the fork, and a pull request into the parent.
+    let body = json!({ "ref": "refs/heads/typo", "sha": tip }).to_string();
+    assert_eq!(c.send("POST", "/repos/olly/hello-world/git/refs", Some(&body), &ohdr).await.status, StatusCode::CREATED);
+    let body = json!({ "message": "Add THANKS", "content": b64("thanks\n"), "branch": "typo" }).to_string();
+    let put = c.send("PUT", "/repos/olly/hello-world/contents/THANKS.md", Some(&body), &ohdr).await;
+    assert_eq!(put.status, StatusCode::CREATED, "{}", put.body);
+    let head = put.body["commit"]["sha"].as_str().unwrap().to_string();
+    let body = json!({ "title": "Thanks", "head": "nobody:typo", "base": branch }).to_string();
+    assert_eq!(c.send("POST", "/repos/acme/hello-world/pulls", Some(&body), &ohdr).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = json!({ "title": "Thanks", "head": "olly:typo", "base": branch }).to_string();
+    let pr = c.send("POST", "/repos/acme/hello-world/pulls", Some(&body), &ohdr).await;
+    assert_eq!(pr.status, StatusCode::CREATED, "{}", pr.body);
+    assert_eq!(pr.body["head"]["label"], "olly:typo");
+    assert_eq!(pr.body["head"]["repo"]["full_name"], "olly/hello-world");
+    assert_eq!(pr.body["head"]["sha"], head);
+    assert_eq!(pr.body["base"]["repo"]["full_name"], "acme/hello-world");
+    let n = pr.body["number"].as_i64().unwrap();
+    // A second push to the fork's branch moves the pull request's head.
+    let sha = put.body["content"]["sha"].as_str().unwrap();
+    let body = json!({ "message": "More thanks", "content": b64("thanks!\n"), "branch": "typo", "sha": sha }).to_string();
+    let put2 = c.send("PUT", "/repos/olly/hello-world/contents/THANKS.md", Some(&body), &ohdr).await;
+    let head2 = put2.body["commit"]["sha"].as_str().unwrap().to_string();
+    let got = c.get(&format!("/repos/acme/hello-world/pulls/{n}")).await;
+    assert_eq!(got.body["head"]["sha"], head2);
+    assert_eq!(got.body["commits"], 2);
+    // The outsider cannot merge into the parent; the maintainer can.
+    let merge = format!("/repos/acme/hello-world/pulls/{n}/merge");
+    assert_eq!(c.send("PUT", &merge, Some("{}"), &ohdr).await.status, StatusCode::FORBIDDEN);
+    let m = c.call("PUT", &merge, Some(json!({ "merge_method": "merge" }))).await;
+    assert_eq!(m.status, StatusCode::OK, "{}", m.body);
+    let commit = c.get(&format!("/repos/acme/hello-world/git/commits/{}", m.body["sha"].as_str().unwrap())).await.body;
+    assert_eq!(
+        commit["parents"].as_array().unwrap().iter().map(|p| p["sha"].as_str().unwrap()).collect::<Vec<_>>(),
+        vec![tip.as_str(), head2.as_str()]
+    );
+    assert!(commit["message"].as_str().unwrap().starts_with(&format!("Merge pull request #{n} from olly/typo")));
+    let file = c.get("/repos/acme/hello-world/contents/THANKS.md").await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(c.get(&format!("/repos/acme/hello-world/branches/{branch}")).await.body["commit"]["sha"], m.body["sha"]);
+}
+
+#[tokio::test]
+async fn mentions_assignments_and_review_requests_notify_and_are_marked_read() {
+    let c = clone().await;
+    let (lee, sam) = (c.login("lee").await, c.login("sam").await);
+    let (lee_h, sam_h) = (format!("token {lee}"), format!("token {sam}"));
+    let lhdr: [(&str, &str); 2] = [("authorization", &lee_h), ("content-type", "application/json")];
+    let shdr: [(&str, &str); 2] = [("authorization", &sam_h), ("content-type", "application/json")];
+    let i = c
+        .call("POST", "/repos/acme/hello-world/issues", Some(json!({ "title": "Ping", "body": "cc @lee @dana", "assignees": ["sam"] })))
+        .await;
+    assert_eq!(i.status, StatusCode::CREATED);
+    let n = i.body["number"].as_i64().unwrap();
+
+    let mine = c.send("GET", "/notifications", None, &lhdr).await.body;
+    let threads = mine.as_array().unwrap();
+    assert_eq!(threads.len(), 1, "{mine}");
+    assert_eq!(threads[0]["reason"], "mention");
+    assert_eq!(threads[0]["unread"], true);
+    assert_eq!(threads[0]["subject"]["type"], "Issue");
+    assert_eq!(threads[0]["subject"]["url"], format!("{BASE}/repos/acme/hello-world/issues/{n}"));
+    assert_eq!(threads[0]["repository"]["full_name"], "acme/hello-world");
+    let sams = c.send("GET", "/notifications", None, &shdr).await.body;
+    assert_eq!(sams[0]["reason"], "assign");
+    // The actor is not notified of their own mention.
+    assert_eq!(c.get("/notifications").await.body, json!([]));
+
+    let thread = threads[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(c.get(&format!("/notifications/threads/{thread}")).await.status, StatusCode::NOT_FOUND, "another user's thread");
+    let r = c.send("PATCH", &format!("/notifications/threads/{thread}"), None, &lhdr).await;
+    assert_eq!(r.status, StatusCode::RESET_CONTENT);
+    assert_eq!(c.send("GET", "/notifications", None, &lhdr).await.body, json!([]));
+    let all = c.send("GET", "/notifications?all=true", None, &lhdr).await.body;
+    assert_eq!(all[0]["unread"], false);
+    assert!(all[0]["last_read_at"].is_string());
+    assert_eq!(c.send("GET", "/notifications?since=yesterday", None, &lhdr).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let r = c.send("PUT", "/notifications", Some("{}"), &shdr).await;
+    assert_eq!(r.status, StatusCode::RESET_CONTENT);
+    assert_eq!(c.send("GET", "/notifications", None, &shdr).await.body, json!([]));
+    // A new comment mentioning sam makes the thread unread again.
+    let body = json!({ "body": "@sam please look" }).to_string();
+    assert_eq!(
+        c.send("POST", &format!("/repos/acme/hello-world/issues/{n}/comments"), Some(&body), &lhdr).await.status,
+        StatusCode::CREATED
+    );
+    let again = c.send("GET", "/repos/acme/hello-world/notifications", None, &shdr).await.body;
+    assert_eq!((again[0]["id"].as_str(), again[0]["reason"].as_str()), (sams[0]["id"].as_str(), Some("mention")));
+    assert_eq!(
+        c.send("DELETE", &format!("/notifications/threads/{}", again[0]["id"].as_str().unwrap()), None, &shdr).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(c.send("GET", "/notifications?all=true", None, &shdr).await.body, json!([]));
 }

@@ -140,6 +140,16 @@ pub async fn permission(db: &Pool, caller: &Caller, repo: &RepoRow) -> GhResult<
     Ok(best)
 }
 
+/// The permission one `standing_of` entry grants (`org:admin`, `org:member`, `collab:<p>`).
+pub fn standing_perm(s: &str) -> Perm {
+    match s.split_once(':') {
+        Some(("org", "admin")) => Perm::Admin,
+        Some(("org", _)) => Perm::Write,
+        Some(("collab", p)) => Perm::parse(p),
+        _ => Perm::None,
+    }
+}
+
 /// The repository `owner/name` if the caller may see it, with the caller's permission.
 pub async fn repo(db: &Pool, caller: &Caller, owner: &str, name: &str) -> GhResult<(RepoRow, Perm)> {
     let r = repos::by_name(db, owner, name).await?.ok_or(GhError::NotFound)?;

@@ -93,6 +93,16 @@ pub async fn push(conn: &mut AnyConnection, r: &RepoRow, branch: &str, sha: &str
         p.head_sha = sha.to_string();
         pstore::update(&mut *conn, &p).await?;
     }
+    // Pull requests from this branch of a fork into another repository of its network.
+    for (issue, mut p) in pstore::open_from_fork(&mut *conn, r.id, branch).await? {
+        let target: Option<i64> =
+            sqlx::query_scalar("SELECT repo_id FROM issues WHERE id = $1").bind(issue).fetch_optional(&mut *conn).await?;
+        if let Some(target) = target {
+            rstore::share_objects(&mut *conn, r.id, target).await?;
+        }
+        p.head_sha = sha.to_string();
+        pstore::update(&mut *conn, &p).await?;
+    }
     Ok(())
 }
 

@@ -175,6 +175,7 @@ pub async fn assignable(conn: &mut AnyConnection, r: &RepoRow) -> GhResult<Vec<A
         ids.push(r.owner_id);
     }
     ids.extend(repos::collaborators(&mut *conn, r.id).await?.into_iter().map(|c| c.0));
+    ids.extend(repos::team_people(&mut *conn, r.id).await?);
     ids.sort();
     ids.dedup();
     Ok(accounts::by_ids(conn, &ids).await?)
@@ -196,6 +197,7 @@ pub async fn add_assignees(conn: &mut AnyConnection, i: &IssueRow, users: &[Acco
     for u in users {
         if store::add_assignee(&mut *conn, i.id, u.id).await? {
             record(conn, i, actor, "assigned", json!({ "assignee": u.id }), now).await?;
+            crate::model::notifications::notify(conn, i, &[u.id], "assign", actor, now).await?;
         }
     }
     Ok(())

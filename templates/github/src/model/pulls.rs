@@ -14,7 +14,7 @@ use crate::objects;
 use crate::store::accounts::AccountRow;
 use crate::store::issues::IssueRow;
 use crate::store::pulls::{self as store, PullRow};
-use crate::store::repos::RepoRow;
+use crate::store::repos::{self as rstore, RepoRow};
 use crate::store::{git as gstore, issues as istore};
 
 /// Where the head stands against the base.
@@ -72,6 +72,21 @@ pub async fn render(conn: &mut AnyConnection, base: &str, r: &RepoRow, i: &Issue
     let html = format!("{base}/{full}/pull/{}", i.number);
     let s = standing(conn, r, p).await?;
     let side = |reff: &str, sha: &str| json!({ "label": format!("{}:{reff}", r.owner_login), "ref": reff, "sha": sha, "user": owner_json, "repo": repo_json });
+    let head_repo = match p.head_repo_id {
+        Some(id) => rstore::by_id(&mut *conn, id).await?,
+        None => None,
+    };
+    let head_side = match &head_repo {
+        Some(f) => json!({
+            "label": format!("{}:{}", f.owner_login, p.head_ref), "ref": p.head_ref, "sha": s.head_sha,
+            "user": objects::simple_user(base, f.owner_id, &f.owner_login, &f.owner_kind), "repo": objects::repo(base, f, None),
+        }),
+        // The fork is gone: GitHub shows the head without a repository.
+        None if p.head_repo_id.is_some() => json!({
+            "label": format!("unknown:{}", p.head_ref), "ref": p.head_ref, "sha": s.head_sha, "user": Value::Null, "repo": Value::Null,
+        }),
+        None => side(&p.head_ref, &s.head_sha),
+    };
     let mut v = json!({
         "url": u, "id": p.id, "node_id": crate::wire::node_id("PullRequest", p.id), "html_url": html,
         "diff_url": format!("{html}.diff"), "patch_url": format!("{html}.patch"),
@@ -85,8 +100,8 @@ pub async fn render(conn: &mut AnyConnection, base: &str, r: &RepoRow, i: &Issue
         "created_at": issue["created_at"], "updated_at": issue["updated_at"], "closed_at": issue["closed_at"],
         "merged_at": crate::wire::iso_opt(p.merged_at), "merge_commit_sha": p.merge_commit_sha,
         "assignee": issue["assignee"], "assignees": issue["assignees"],
-        "requested_reviewers": requested.iter().map(|id| users.get(*id)).collect::<Vec<_>>(), "requested_teams": [],
-        "head": side(&p.head_ref, &s.head_sha), "base": side(&p.base_ref, &s.base_sha),
+        "requested_reviewers": requested.iter().map(|id| users.get(*id)).collect::<Vec<_>>(), "requested_teams": requested_teams(conn, base, i.id).await?,
+        "head": head_side, "base": side(&p.base_ref, &s.base_sha),
         "_links": {
             "self": { "href": u }, "html": { "href": html }, "issue": { "href": format!("{base}/repos/{full}/issues/{}", i.number) },
             "comments": { "href": format!("{base}/repos/{full}/issues/{}/comments", i.number) },
@@ -190,7 +205,11 @@ pub async fn merge(
     let merged = s.merged.clone().map_err(|_| GhError::MethodNotAllowed("Pull Request is not mergeable".into()))?;
     let me = crate::model::repos::signature_of(author, at);
     let github = Signature { name: "GitHub".into(), email: "noreply@github.com".into(), date: at, tz: "+0000".into() };
-    let head_owner = format!("{}/{}", r.owner_login, p.head_ref);
+    let head_login = match p.head_repo_id {
+        Some(id) => rstore::by_id(&mut *conn, id).await?.map_or(r.owner_login.clone(), |f| f.owner_login),
+        None => r.owner_login.clone(),
+    };
+    let head_owner = format!("{head_login}/{}", p.head_ref);
     let new_tip = match req.method.as_str() {
         "merge" => {
             let title = req.title.clone().unwrap_or_else(|| format!("Merge pull request #{} from {head_owner}", i.number));
@@ -255,7 +274,7 @@ pub async fn merge(
     i.updated_at = at;
     issues::record(conn, i, author.id, "closed", json!({ "commit_id": new_tip }), at).await?;
     istore::update(&mut *conn, i).await?;
-    if r.delete_branch_on_merge {
+    if r.delete_branch_on_merge && p.head_repo_id.is_none() {
         gstore::delete_ref(&mut *conn, r.id, &format!("refs/heads/{}", p.head_ref)).await?;
     }
     // Merging into the default branch closes the issues the pull request names.
@@ -325,6 +344,19 @@ pub async fn merge_into(
     let sha = gitdb::write_commit(conn, r.id, &c).await?;
     content::push(conn, r, branch, &sha, at).await?;
     Ok(Some(sha))
+}
+
+/// The teams requested to review pull request `issue`, as `team-simple` objects.
+pub async fn requested_teams(conn: &mut AnyConnection, base: &str, issue: i64) -> GhResult<Vec<Value>> {
+    let mut out = Vec::new();
+    for id in crate::store::teams::requested(&mut *conn, issue).await? {
+        if let Some(t) = crate::store::teams::by_id(&mut *conn, id).await?
+            && let Some(org) = crate::store::accounts::by_id(&mut *conn, t.org_id).await?
+        {
+            out.push(crate::model::teams::simple(base, &org, &t));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

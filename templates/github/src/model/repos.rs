@@ -84,6 +84,8 @@ pub async fn create(conn: &mut AnyConnection, owner: &AccountRow, creator: &Acco
         created_at: now,
         updated_at: now,
         pushed_at: now,
+        parent_id: None,
+        source_id: None,
     };
     repos::insert(&mut *conn, &r).await?;
     for (name, color, desc) in DEFAULT_LABELS {

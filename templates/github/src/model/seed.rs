@@ -251,6 +251,8 @@ pub async fn apply(pool: &Pool, fixture: &Fixture) -> StoreResult<BTreeMap<Strin
             created_at: t0,
             updated_at: t0,
             pushed_at: t0,
+            parent_id: None,
+            source_id: None,
         };
         repos::insert(&mut *tx, &r).await?;
         let mut labels: Vec<(String, String, Option<String>)> =
@@ -415,6 +417,7 @@ pub async fn apply(pool: &Pool, fixture: &Fixture) -> StoreResult<BTreeMap<Strin
                         merged_by: None,
                         merge_commit_sha: None,
                         maintainer_can_modify: true,
+                        head_repo_id: None,
                     };
                     pstore::insert(&mut *tx, &pr).await?;
                     for who in &p.requested_reviewers {

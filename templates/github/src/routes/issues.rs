@@ -190,6 +190,7 @@ pub async fn create(cx: Cx, Path((owner, repo)): RepoPath, body: Bytes) -> Handl
         closed_by: None,
     };
     store::insert(&mut *tx, &i).await?;
+    crate::model::notifications::notify_mentions(&mut tx, &i, i.body.as_deref().unwrap_or(""), me.id, at).await?;
     model::add_labels(&mut tx, &i, &label_rows, me.id, at).await?;
     model::add_assignees(&mut tx, &i, &people, me.id, at).await?;
     if milestone.is_some() {
@@ -400,6 +401,7 @@ pub async fn create_comment(cx: Cx, Path((owner, repo, number)): IssuePath, body
         updated_at: at,
     };
     store::insert_comment(&mut tx, &c).await?;
+    crate::model::notifications::notify_mentions(&mut tx, &i, &c.body, me.id, at).await?;
     tx.commit().await?;
     let out = render_comments(&cx, &r, std::slice::from_ref(&c)).await?.pop().unwrap_or(Value::Null);
     let issue_json = render_issue(&cx, &r, &i).await?;
@@ -831,6 +833,10 @@ async fn render_events(cx: &Cx, r: &RepoRow, rows: &[store::EventRow], with_issu
         }
         if let Some(a) = data["requested_reviewer"].as_i64() {
             v["requested_reviewer"] = users.get(a);
+            v["review_requester"] = users.get(e.actor_id);
+        }
+        if let Some(t) = data.get("requested_team") {
+            v["requested_team"] = t.clone();
             v["review_requester"] = users.get(e.actor_id);
         }
         if let Some(x) = data.get("rename") {

@@ -8,13 +8,16 @@
 //! `X-RateLimit-*` headers, `X-GitHub-Request-Id`, and `ETag`/`If-None-Match` → 304.
 
 mod control;
+mod forks;
 mod git;
 mod hooks;
 mod issues;
+mod notifications;
 mod pulls;
 mod releases;
 mod repos;
 mod search;
+mod teams;
 mod users;
 
 use asym_clone_kit::CloneCtx;
@@ -136,8 +139,48 @@ pub fn router() -> Router<CloneCtx> {
         .route("/orgs/{org}/memberships/{user}", get(users::org_membership).put(users::set_membership).delete(users::remove_member))
         .route("/orgs/{org}/repos", get(repos::list_for_org).post(repos::create_for_org))
         .route("/orgs/{org}/issues", get(issues::list_for_org))
+        // notifications
+        .route("/notifications", get(notifications::list).put(notifications::mark_read))
+        .route(
+            "/notifications/threads/{thread_id}",
+            get(notifications::get_thread).patch(notifications::mark_thread_read).delete(notifications::mark_thread_done),
+        )
+        .route("/repos/{owner}/{repo}/notifications", get(notifications::list_for_repo).put(notifications::mark_repo_read))
+        // teams
+        .route("/user/teams", get(teams::mine))
+        .route("/orgs/{org}/teams", get(teams::list).post(teams::create))
+        .route("/orgs/{org}/teams/{team_slug}", get(teams::get).patch(teams::update).delete(teams::delete))
+        .route("/orgs/{org}/teams/{team_slug}/teams", get(teams::children))
+        .route("/orgs/{org}/teams/{team_slug}/members", get(teams::members))
+        .route(
+            "/orgs/{org}/teams/{team_slug}/memberships/{user}",
+            get(teams::membership).put(teams::set_membership).delete(teams::remove_membership),
+        )
+        .route("/orgs/{org}/teams/{team_slug}/repos", get(teams::repos_of))
+        .route(
+            "/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}",
+            get(teams::check_repo_in_org).put(teams::add_repo).delete(teams::remove_repo),
+        )
+        .route("/teams/{team_id}", get(teams::get_legacy).patch(teams::update_legacy).delete(teams::delete_legacy))
+        .route("/teams/{team_id}/teams", get(teams::children_legacy))
+        .route("/teams/{team_id}/members", get(teams::members_legacy))
+        .route(
+            "/teams/{team_id}/members/{user}",
+            get(teams::member_check_legacy).put(teams::add_member_legacy).delete(teams::remove_membership_legacy),
+        )
+        .route(
+            "/teams/{team_id}/memberships/{user}",
+            get(teams::membership_legacy).put(teams::set_membership_legacy).delete(teams::remove_membership_legacy),
+        )
+        .route("/teams/{team_id}/repos", get(teams::repos_legacy))
+        .route(
+            "/teams/{team_id}/repos/{owner}/{repo}",
+            get(teams::check_repo_legacy).put(teams::add_repo_legacy).delete(teams::remove_repo_legacy),
+        )
+        .route("/repos/{owner}/{repo}/teams", get(teams::of_repo))
         // repositories
         .route("/repos/{owner}/{repo}", get(repos::get).patch(repos::update).delete(repos::delete))
+        .route("/repos/{owner}/{repo}/forks", get(forks::list).post(forks::create))
         .route("/repos/{owner}/{repo}/topics", get(repos::topics).put(repos::set_topics))
         .route("/repos/{owner}/{repo}/collaborators", get(repos::collaborators))
         .route(
@@ -432,6 +475,46 @@ pub const BUILT: &[&str] = &[
     "repos/get-webhook-delivery",
     "repos/redeliver-webhook-delivery",
     "rate-limit/get",
+    "teams/list",
+    "teams/create",
+    "teams/get-by-name",
+    "teams/update-in-org",
+    "teams/delete-in-org",
+    "teams/list-child-in-org",
+    "teams/list-members-in-org",
+    "teams/get-membership-for-user-in-org",
+    "teams/add-or-update-membership-for-user-in-org",
+    "teams/remove-membership-for-user-in-org",
+    "teams/list-repos-in-org",
+    "teams/check-permissions-for-repo-in-org",
+    "teams/add-or-update-repo-permissions-in-org",
+    "teams/remove-repo-in-org",
+    "teams/get-legacy",
+    "teams/update-legacy",
+    "teams/delete-legacy",
+    "teams/list-child-legacy",
+    "teams/list-members-legacy",
+    "teams/get-member-legacy",
+    "teams/add-member-legacy",
+    "teams/remove-member-legacy",
+    "teams/get-membership-for-user-legacy",
+    "teams/add-or-update-membership-for-user-legacy",
+    "teams/remove-membership-for-user-legacy",
+    "teams/list-repos-legacy",
+    "teams/check-permissions-for-repo-legacy",
+    "teams/add-or-update-repo-permissions-legacy",
+    "teams/remove-repo-legacy",
+    "teams/list-for-authenticated-user",
+    "repos/list-teams",
+    "repos/create-fork",
+    "repos/list-forks",
+    "activity/list-notifications-for-authenticated-user",
+    "activity/mark-notifications-as-read",
+    "activity/get-thread",
+    "activity/mark-thread-as-read",
+    "activity/mark-thread-as-done",
+    "activity/list-repo-notifications-for-authenticated-user",
+    "activity/mark-repo-notifications-as-read",
     "meta/root",
 ];
 

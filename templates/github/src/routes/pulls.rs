@@ -79,14 +79,33 @@ pub async fn create(cx: Cx, Path((owner, repo)): RepoPath, body: Bytes) -> Handl
     if title.as_deref().is_none_or(|t| t.trim().is_empty()) && issue_number.is_none() {
         return Err(GhError::missing("PullRequest", "title"));
     }
-    let head_ref = match head_spec.split_once(':') {
-        Some((o, b)) if o.eq_ignore_ascii_case(&r.owner_login) => b.to_string(),
-        Some(_) => return Err(GhError::Validation(vec![FieldError::new("PullRequest", "head", "invalid")])),
-        None => head_spec.clone(),
+    // `user:branch` names a branch of `user`'s repository in this one's fork network.
+    let (head_ref, head_repo) = match head_spec.split_once(':') {
+        Some((o, b)) if o.eq_ignore_ascii_case(&r.owner_login) => (b.to_string(), None),
+        Some((o, b)) => {
+            let root = r.source_id.unwrap_or(r.id);
+            let mut found = None;
+            for f in crate::store::repos::in_network_of(&*cx.db, root, o).await? {
+                if f.id != r.id && access::permission(&cx.db, &cx.caller, &f).await? > Perm::None {
+                    found = Some(f);
+                    break;
+                }
+            }
+            match found {
+                Some(f) => (b.to_string(), Some(f)),
+                None => return Err(GhError::Validation(vec![FieldError::new("PullRequest", "head", "invalid")])),
+            }
+        }
+        None => (head_spec.clone(), None),
     };
     let at = now();
     let mut tx = asym_store::begin_write(&cx.db).await?;
-    let head_sha = gstore::get_ref(&mut *tx, r.id, &format!("refs/heads/{head_ref}")).await?;
+    let head_sha = gstore::get_ref(&mut *tx, head_repo.as_ref().map_or(r.id, |f| f.id), &format!("refs/heads/{head_ref}")).await?;
+    if let Some(f) = &head_repo
+        && head_sha.is_some()
+    {
+        crate::store::repos::share_objects(&mut *tx, f.id, r.id).await?;
+    }
     let base_sha = gstore::get_ref(&mut *tx, r.id, &format!("refs/heads/{base_ref}")).await?;
     let mut errors = Vec::new();
     if head_sha.is_none() {
@@ -110,12 +129,17 @@ pub async fn create(cx: Cx, Path((owner, repo)): RepoPath, body: Bytes) -> Handl
             format!("No commits between {base_ref} and {head_ref}"),
         )]));
     }
-    for p in store::open_with_head(&mut *tx, r.id, &head_ref).await? {
+    let same_head = match &head_repo {
+        None => store::open_with_head(&mut *tx, r.id, &head_ref).await?,
+        Some(f) => store::open_from_fork(&mut *tx, f.id, &head_ref).await?.into_iter().map(|(_, p)| p).collect(),
+    };
+    let head_owner = head_repo.as_ref().map_or(r.owner_login.clone(), |f| f.owner_login.clone());
+    for p in same_head {
         if p.base_ref == base_ref {
             return Err(GhError::Validation(vec![FieldError::custom(
                 "PullRequest",
                 "",
-                format!("A pull request already exists for {}:{head_ref}.", r.owner_login),
+                format!("A pull request already exists for {head_owner}:{head_ref}."),
             )]));
         }
     }
@@ -152,8 +176,10 @@ pub async fn create(cx: Cx, Path((owner, repo)): RepoPath, body: Bytes) -> Handl
         merged_by: None,
         merge_commit_sha: None,
         maintainer_can_modify: bool_field(&v, "maintainer_can_modify")?.unwrap_or(true),
+        head_repo_id: head_repo.as_ref().map(|f| f.id),
     };
     store::insert(&mut *tx, &p).await?;
+    crate::model::notifications::notify_mentions(&mut tx, &i, i.body.as_deref().unwrap_or(""), me.id, at).await?;
     tx.commit().await?;
     let out = render(&cx, &r, &i, &p, true).await?;
     hooks::emit(&cx.ctx, &cx.db, &cx.base, &r, &me, "pull_request", json!({ "action": "opened", "number": i.number, "pull_request": out }))
@@ -609,17 +635,46 @@ pub async fn requested_reviewers(cx: Cx, Path((owner, repo, number)): PrPath) ->
     let ids = store::requested(&*cx.db, i.id).await?;
     let mut conn = cx.db.acquire().await?;
     let users = imodel::users(&mut conn, &cx.base, ids.to_vec()).await?;
-    Ok(ok(json!({ "users": ids.iter().map(|id| users.get(*id)).collect::<Vec<_>>(), "teams": [] })))
+    let teams = crate::model::pulls::requested_teams(&mut conn, &cx.base, i.id).await?;
+    Ok(ok(json!({ "users": ids.iter().map(|id| users.get(*id)).collect::<Vec<_>>(), "teams": teams })))
 }
 
 fn reviewer_logins(v: &Value) -> GhResult<Vec<String>> {
-    match v.get("reviewers") {
+    name_list(v, "reviewers")
+}
+
+fn name_list(v: &Value, k: &str) -> GhResult<Vec<String>> {
+    match v.get(k) {
         None | Some(Value::Null) => Ok(vec![]),
-        Some(Value::Array(a)) => {
-            a.iter().map(|x| x.as_str().map(String::from).ok_or_else(|| GhError::invalid("PullRequest", "reviewers"))).collect()
-        }
-        Some(_) => Err(GhError::invalid("PullRequest", "reviewers")),
+        Some(Value::Array(a)) => a.iter().map(|x| x.as_str().map(String::from).ok_or_else(|| GhError::invalid("PullRequest", k))).collect(),
+        Some(_) => Err(GhError::invalid("PullRequest", k)),
     }
+}
+
+fn not_collaborator(r: &crate::store::repos::RepoRow) -> GhError {
+    GhError::Unprocessable(format!(
+        "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the {} repository.",
+        r.full_name()
+    ))
+}
+
+/// The teams named by `team_reviewers` (slugs): teams of the repository's org
+/// with access to the repository.
+async fn reviewer_teams(
+    tx: &mut sqlx::AnyConnection,
+    r: &crate::store::repos::RepoRow,
+    slugs: &[String],
+) -> GhResult<Vec<crate::store::teams::TeamRow>> {
+    let mut out = Vec::new();
+    for slug in slugs {
+        let t = if r.owner_kind == "Organization" { crate::store::teams::by_slug(&mut *tx, r.owner_id, slug).await? } else { None };
+        let Some(t) = t else { return Err(not_collaborator(r)) };
+        if crate::store::teams::repo_permission(&mut *tx, t.id, r.id).await?.is_none() {
+            return Err(not_collaborator(r));
+        }
+        out.push(t);
+    }
+    Ok(out)
 }
 
 pub async fn request_reviewers(cx: Cx, Path((owner, repo, number)): PrPath, body: Bytes) -> Handler {
@@ -627,19 +682,32 @@ pub async fn request_reviewers(cx: Cx, Path((owner, repo, number)): PrPath, body
     let (i, p) = pull_of(&cx, &r, number).await?;
     let v = json_value(&body).await?;
     let logins = reviewer_logins(&v)?;
+    let slugs = name_list(&v, "team_reviewers")?;
+    if v.get("reviewers").is_none() && v.get("team_reviewers").is_none() {
+        return Err(GhError::missing("PullRequest", "reviewers"));
+    }
     let mut tx = asym_store::begin_write(&cx.db).await?;
     let pool = imodel::assignable(&mut tx, &r).await?;
+    let teams = reviewer_teams(&mut tx, &r, &slugs).await?;
+    if !teams.is_empty() {
+        let org = accounts::by_id(&mut *tx, r.owner_id).await?.ok_or(GhError::NotFound)?;
+        for t in &teams {
+            crate::store::teams::request(&mut *tx, i.id, t.id).await?;
+            let members: Vec<i64> = crate::store::teams::members(&mut *tx, t.id).await?.into_iter().map(|(u, _)| u).collect();
+            crate::model::notifications::notify(&mut tx, &i, &members, "review_requested", cx.caller.require()?.id, now()).await?;
+            let team = crate::model::teams::simple(&cx.base, &org, t);
+            imodel::record(&mut tx, &i, cx.caller.require()?.id, "review_requested", json!({ "requested_team": team }), now()).await?;
+        }
+    }
     for l in &logins {
         let Some(a) = pool.iter().find(|a| a.login.eq_ignore_ascii_case(l)) else {
-            return Err(GhError::Unprocessable(format!(
-                "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the {} repository.",
-                r.full_name()
-            )));
+            return Err(not_collaborator(&r));
         };
         if a.id == i.user_id {
             return Err(GhError::Unprocessable("Review cannot be requested from pull request author.".into()));
         }
         store::request(&mut *tx, i.id, a.id).await?;
+        crate::model::notifications::notify(&mut tx, &i, &[a.id], "review_requested", cx.caller.require()?.id, now()).await?;
         imodel::record(&mut tx, &i, cx.caller.require()?.id, "review_requested", json!({ "requested_reviewer": a.id }), now()).await?;
     }
     tx.commit().await?;
@@ -654,10 +722,18 @@ pub async fn remove_requested_reviewers(cx: Cx, Path((owner, repo, number)): PrP
         return Err(GhError::missing("PullRequest", "reviewers"));
     }
     let logins = reviewer_logins(&v)?;
+    let slugs = name_list(&v, "team_reviewers")?;
     let mut tx = asym_store::begin_write(&cx.db).await?;
     for l in &logins {
         if let Some(a) = accounts::by_login(&mut *tx, l).await? {
             store::unrequest(&mut *tx, i.id, a.id).await?;
+        }
+    }
+    if r.owner_kind == "Organization" {
+        for slug in &slugs {
+            if let Some(t) = crate::store::teams::by_slug(&mut *tx, r.owner_id, slug).await? {
+                crate::store::teams::unrequest(&mut *tx, i.id, t.id).await?;
+            }
         }
     }
     tx.commit().await?;
@@ -670,6 +746,9 @@ pub async fn update_branch(cx: Cx, Path((owner, repo, number)): PrPath, body: By
     let me = cx.caller.require()?.clone();
     let (i, p) = pull_of(&cx, &r, number).await?;
     let v = json_value(&body).await?;
+    if p.head_repo_id.is_some() {
+        return Err(GhError::Unprocessable("Updating the head branch of a pull request from a fork is not built in this clone.".into()));
+    }
     if let Some(expected) = str_field(&v, "expected_head_sha", "PullRequest")?
         && expected != p.head_sha
     {

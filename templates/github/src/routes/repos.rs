@@ -60,7 +60,9 @@ pub async fn list_for_org(cx: Cx, Path(org): Path<String>) -> Handler {
     match cx.query.get("type").unwrap_or("all") {
         "public" => rows.retain(|(r, _)| !r.private),
         "private" => rows.retain(|(r, _)| r.private),
-        "all" | "forks" | "sources" | "member" => {}
+        "forks" => rows.retain(|(r, _)| r.parent_id.is_some()),
+        "sources" => rows.retain(|(r, _)| r.parent_id.is_none()),
+        "all" | "member" => {}
         _ => return Err(GhError::invalid("Repository", "type")),
     }
     model::sort(&mut rows, cx.query.get("sort").unwrap_or("created"), cx.query.get("direction"))?;
@@ -112,6 +114,7 @@ pub async fn get(cx: Cx, Path((owner, repo)): RepoPath) -> Handler {
         .await?;
     v["open_issues_count"] = Value::from(open);
     v["open_issues"] = Value::from(open);
+    super::forks::decorate(&cx, &r, &mut v).await?;
     Ok(ok(v))
 }
 

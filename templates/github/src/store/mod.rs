@@ -5,10 +5,12 @@ pub mod accounts;
 pub mod git;
 pub mod hooks;
 pub mod issues;
+pub mod notifications;
 pub mod pulls;
 pub mod releases;
 pub mod repos;
 pub mod statuses;
+pub mod teams;
 
 use sqlx::AnyConnection;
 

@@ -21,13 +21,14 @@ pub struct PullRow {
     pub merge_commit_sha: Option<String>,
     #[sqlx(try_from = "asym_store::Flag")]
     pub maintainer_can_modify: bool,
+    /// The fork the head branch lives in (None: the pull request's own repository).
+    pub head_repo_id: Option<i64>,
 }
 
-const COLS: &str =
-    "issue_id, id, head_ref, head_sha, base_ref, base_sha, draft, merged, merged_at, merged_by, merge_commit_sha, maintainer_can_modify";
+const COLS: &str = "issue_id, id, head_ref, head_sha, base_ref, base_sha, draft, merged, merged_at, merged_by, merge_commit_sha, maintainer_can_modify, head_repo_id";
 
 pub async fn insert(db: impl AnyExecutor<'_>, p: &PullRow) -> sqlx::Result<()> {
-    sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO pulls ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")))
+    sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO pulls ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")))
         .bind(p.issue_id)
         .bind(p.id)
         .bind(&p.head_ref)
@@ -40,6 +41,7 @@ pub async fn insert(db: impl AnyExecutor<'_>, p: &PullRow) -> sqlx::Result<()> {
         .bind(p.merged_by)
         .bind(&p.merge_commit_sha)
         .bind(p.maintainer_can_modify as i64)
+        .bind(p.head_repo_id)
         .execute(db)
         .await?;
     Ok(())
@@ -73,7 +75,7 @@ pub async fn of_issue(db: impl AnyExecutor<'_>, issue: i64) -> sqlx::Result<Opti
 pub async fn open_with_head(db: impl AnyExecutor<'_>, repo: i64, head_ref: &str) -> sqlx::Result<Vec<PullRow>> {
     let cols = COLS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {cols} FROM pulls p JOIN issues i ON i.id = p.issue_id WHERE i.repo_id = $1 AND i.state = 'open' AND p.head_ref = $2"
+        "SELECT {cols} FROM pulls p JOIN issues i ON i.id = p.issue_id WHERE i.repo_id = $1 AND i.state = 'open' AND p.head_ref = $2 AND p.head_repo_id IS NULL"
     )))
     .bind(repo)
     .bind(head_ref)
@@ -234,4 +236,17 @@ pub async fn request(db: impl AnyExecutor<'_>, issue: i64, user: i64) -> sqlx::R
 pub async fn unrequest(db: impl AnyExecutor<'_>, issue: i64, user: i64) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM review_requests WHERE issue_id = $1 AND user_id = $2").bind(issue).bind(user).execute(db).await?;
     Ok(())
+}
+
+/// Open pull requests (in any repository) whose head is branch `head_ref` of fork `head_repo`.
+pub async fn open_from_fork(db: impl AnyExecutor<'_>, head_repo: i64, head_ref: &str) -> sqlx::Result<Vec<(i64, PullRow)>> {
+    let cols = COLS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
+    let rows: Vec<PullRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {cols} FROM pulls p JOIN issues i ON i.id = p.issue_id WHERE p.head_repo_id = $1 AND i.state = 'open' AND p.head_ref = $2"
+    )))
+    .bind(head_repo)
+    .bind(head_ref)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|p| (p.issue_id, p)).collect())
 }

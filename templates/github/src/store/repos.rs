@@ -36,6 +36,9 @@ pub struct RepoRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub pushed_at: i64,
+    /// The repository this one was forked from, and the root of its fork network.
+    pub parent_id: Option<i64>,
+    pub source_id: Option<i64>,
 }
 
 impl RepoRow {
@@ -49,13 +52,13 @@ impl RepoRow {
 
 const SELECT: &str = "SELECT r.id, r.owner_id, a.login AS owner_login, a.kind AS owner_kind, r.name, r.description, r.homepage, r.private, \
      r.default_branch, r.has_issues, r.has_projects, r.has_wiki, r.archived, r.topics, r.allow_merge_commit, r.allow_squash_merge, \
-     r.allow_rebase_merge, r.delete_branch_on_merge, r.created_at, r.updated_at, r.pushed_at FROM repos r JOIN accounts a ON a.id = r.owner_id";
+     r.allow_rebase_merge, r.delete_branch_on_merge, r.created_at, r.updated_at, r.pushed_at, r.parent_id, r.source_id FROM repos r JOIN accounts a ON a.id = r.owner_id";
 
 pub async fn insert(db: impl AnyExecutor<'_>, r: &RepoRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO repos (id, owner_id, name, description, homepage, private, default_branch, has_issues, has_projects, has_wiki, \
-         archived, topics, allow_merge_commit, allow_squash_merge, allow_rebase_merge, delete_branch_on_merge, created_at, updated_at, pushed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+         archived, topics, allow_merge_commit, allow_squash_merge, allow_rebase_merge, delete_branch_on_merge, created_at, updated_at, pushed_at, \
+         parent_id, source_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
     )
     .bind(r.id)
     .bind(r.owner_id)
@@ -76,6 +79,8 @@ pub async fn insert(db: impl AnyExecutor<'_>, r: &RepoRow) -> sqlx::Result<()> {
     .bind(r.created_at)
     .bind(r.updated_at)
     .bind(r.pushed_at)
+    .bind(r.parent_id)
+    .bind(r.source_id)
     .execute(db)
     .await?;
     Ok(())
@@ -138,7 +143,8 @@ pub async fn all(db: impl AnyExecutor<'_>) -> sqlx::Result<Vec<RepoRow>> {
 pub async fn reachable(db: impl AnyExecutor<'_>, user: i64) -> sqlx::Result<Vec<RepoRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE r.owner_id = $1 OR r.owner_id IN (SELECT org_id FROM org_members WHERE user_id = $1) \
-         OR r.id IN (SELECT repo_id FROM collaborators WHERE user_id = $1) ORDER BY r.id"
+         OR r.id IN (SELECT repo_id FROM collaborators WHERE user_id = $1) \
+         OR r.id IN (SELECT tr.repo_id FROM team_repos tr JOIN team_members tm ON tm.team_id = tr.team_id WHERE tm.user_id = $1) ORDER BY r.id"
     )))
     .bind(user)
     .fetch_all(db)
@@ -163,6 +169,9 @@ pub async fn delete(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()> {
         "DELETE FROM git_refs WHERE repo_id = $1",
         "DELETE FROM git_objects WHERE repo_id = $1",
         "DELETE FROM collaborators WHERE repo_id = $1",
+        "DELETE FROM team_repos WHERE repo_id = $1",
+        "DELETE FROM notifications WHERE repo_id = $1",
+        "DELETE FROM team_review_requests WHERE issue_id IN (SELECT id FROM issues WHERE repo_id = $1)",
         "DELETE FROM commit_statuses WHERE repo_id = $1",
         "DELETE FROM releases WHERE repo_id = $1",
         "DELETE FROM repos WHERE id = $1",
@@ -205,11 +214,14 @@ pub async fn collaborators(db: impl AnyExecutor<'_>, repo: i64) -> sqlx::Result<
 }
 
 /// In one query: the user's role in org `org` (`org:admin`/`org:member`) and
-/// their collaborator permission on `repo` (`collab:<permission>`).
+/// their collaborator permission on `repo` (`collab:<permission>`), directly or
+/// through a team they belong to.
 pub async fn standing_of(db: impl AnyExecutor<'_>, org: i64, repo: i64, user: i64) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(
         "SELECT 'org:' || role FROM org_members WHERE org_id = $1 AND user_id = $3 \
-         UNION ALL SELECT 'collab:' || permission FROM collaborators WHERE repo_id = $2 AND user_id = $3",
+         UNION ALL SELECT 'collab:' || permission FROM collaborators WHERE repo_id = $2 AND user_id = $3 \
+         UNION ALL SELECT 'collab:' || tr.permission FROM team_repos tr JOIN team_members tm ON tm.team_id = tr.team_id \
+         WHERE tr.repo_id = $2 AND tm.user_id = $3",
     )
     .bind(org)
     .bind(repo)
@@ -228,4 +240,44 @@ pub async fn people_of(db: impl AnyExecutor<'_>, org: i64, repo: i64) -> sqlx::R
     .bind(repo)
     .fetch_all(db)
     .await
+}
+
+/// Users who reach `repo` through a team.
+pub async fn team_people(db: impl AnyExecutor<'_>, repo: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT tm.user_id FROM team_members tm JOIN team_repos tr ON tr.team_id = tm.team_id WHERE tr.repo_id = $1",
+    )
+    .bind(repo)
+    .fetch_all(db)
+    .await
+}
+
+/// The forks of `repo` (direct children), oldest first.
+pub async fn forks_of(db: impl AnyExecutor<'_>, repo: i64) -> sqlx::Result<Vec<RepoRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE r.parent_id = $1 ORDER BY r.id"))).bind(repo).fetch_all(db).await
+}
+
+/// Repositories of the fork network rooted at `root` owned by `owner` (login).
+pub async fn in_network_of(db: impl AnyExecutor<'_>, root: i64, owner: &str) -> sqlx::Result<Vec<RepoRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE (r.id = $1 OR r.source_id = $1) AND lower(a.login) = lower($2) ORDER BY r.id"
+    )))
+    .bind(root)
+    .bind(owner)
+    .fetch_all(db)
+    .await
+}
+
+/// Copies into `to` the git objects of `from` it lacks (a fork shares its
+/// network's objects; a cross-repository pull request brings its head's).
+pub async fn share_objects(db: impl AnyExecutor<'_>, from: i64, to: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO git_objects (repo_id, sha, kind, data) SELECT $2, f.sha, f.kind, f.data FROM git_objects f \
+         WHERE f.repo_id = $1 AND NOT EXISTS (SELECT 1 FROM git_objects t WHERE t.repo_id = $2 AND t.sha = f.sha)",
+    )
+    .bind(from)
+    .bind(to)
+    .execute(db)
+    .await?;
+    Ok(())
 }
