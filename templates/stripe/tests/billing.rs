@@ -1,71 +1,18 @@
 //! Router tests for billing: invoices and invoice items, subscriptions, coupons
 //! and promotion codes, test clocks, and JSON bodies (what the MCP tools send).
 
-use std::sync::Arc;
+mod support;
 
-use asym_clone_kit::serve::{ServeSettings, app};
-use axum::Router;
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::Request;
+use axum::http::StatusCode;
 use http_body_util::BodyExt;
 use serde_json::Value;
+use support::{Clone, KEY, Resp};
 use tower::ServiceExt;
 
-const KEY: &str = "sk_test_asymmetric000000000000stripe";
-
-struct Clone {
-    app: Router,
-    _dir: tempfile::TempDir,
-}
-
 async fn clone() -> Clone {
-    let dir = tempfile::tempdir().unwrap();
-    let s = ServeSettings {
-        clone_id: "stripe-billing".into(),
-        template: "stripe".into(),
-        service: "api".into(),
-        port: 0,
-        bind: "127.0.0.1".into(),
-        database_url: format!("sqlite://{}", dir.path().join("clone.db").display()),
-        kv_url: "memory".into(),
-        kv_prefix: "stripe-billing:".into(),
-        admin_token: "admin".into(),
-        golden_dir: dir.path().join("golden"),
-        seed: vec!["acct".into()],
-        public_url: "http://127.0.0.1:0/".into(),
-        state_dir: dir.path().join("state"),
-        rate_limits: false,
-    };
-    let template = asym_template_stripe::template();
-    let (app, _ctx) = app(Arc::clone(&template), &s).await.expect("the clone app builds");
-    Clone { app, _dir: dir }
-}
-
-struct Resp {
-    status: StatusCode,
-    body: Value,
-}
-
-impl Clone {
-    async fn send(&self, method: &str, path: &str, body: &str, headers: &[(&str, &str)]) -> Resp {
-        let mut req = Request::builder().method(method).uri(path).header("content-type", "application/x-www-form-urlencoded");
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let resp = self.app.clone().oneshot(req.body(Body::from(body.to_string())).unwrap()).await.unwrap();
-        let status = resp.status();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Resp { status, body }
-    }
-
-    async fn post(&self, path: &str, body: &str) -> Resp {
-        self.send("POST", path, body, &[("authorization", &format!("Bearer {KEY}"))]).await
-    }
-
-    async fn get(&self, path: &str) -> Resp {
-        self.send("GET", path, "", &[("authorization", &format!("Bearer {KEY}"))]).await
-    }
+    support::clone_at("stripe-billing", "http://127.0.0.1:0/").await
 }
 
 fn id(r: &Resp) -> String {
