@@ -79,6 +79,31 @@ const MAX_STEPS: usize = 4;
 
 mod gateway;
 
+/// What every template's tools need to read their arguments and describe them.
+pub mod args {
+    use serde_json::{Map, Value, json};
+
+    /// An object schema with these properties, `required` naming the mandatory ones.
+    pub fn object(properties: Value, required: &[&str]) -> Value {
+        json!({"type": "object", "properties": properties, "required": required})
+    }
+
+    /// A required, non-empty string argument.
+    pub fn text(a: &Map<String, Value>, key: &str) -> Result<String, String> {
+        opt_text(a, key)?.ok_or_else(|| format!("missing required argument `{key}`"))
+    }
+
+    /// An optional string argument; an empty string counts as absent.
+    pub fn opt_text(a: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {
+        match a.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.is_empty() => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(format!("argument `{key}` must be a string, not {other}")),
+        }
+    }
+}
+
 #[derive(Clone)]
 struct ToolServer {
     tools: &'static [McpTool],

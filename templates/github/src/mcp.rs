@@ -5,6 +5,7 @@
 //! the caller's token, so visibility (404 for a private repository), validation
 //! (422) and rate limits are the REST API's own.
 
+use asym_clone_kit::mcp::args::{object, opt_text, text};
 use asym_clone_kit::{McpTool, ToolRequest};
 use axum::http::Method;
 use base64::Engine;
@@ -395,10 +396,6 @@ fn create_ref(answer: &Value, a: &Map<String, Value>) -> Result<ToolRequest, Str
     Ok(ToolRequest::post(format!("{}/git/refs", repo_path(a)?), json!({"ref": format!("refs/heads/{}", text(a, "branch")?), "sha": sha})))
 }
 
-fn object(properties: Value, required: &[&str]) -> Value {
-    json!({"type": "object", "properties": properties, "required": required})
-}
-
 fn pull_schema(extra: Value) -> Value {
     let mut props = json!({"owner": owner_prop(), "repo": repo_prop(), "pull_number": number_prop("Pull request number")});
     if let (Some(p), Value::Object(e)) = (props.as_object_mut(), extra) {
@@ -433,19 +430,6 @@ fn page_prop() -> Value {
 
 fn per_page_prop() -> Value {
     number_prop("Results per page for pagination (min 1, max 100)")
-}
-
-fn text(a: &Map<String, Value>, key: &str) -> Result<String, String> {
-    opt_text(a, key)?.ok_or_else(|| format!("missing required argument `{key}`"))
-}
-
-fn opt_text(a: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {
-    match a.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.is_empty() => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(format!("argument `{key}` must be a string, not {other}")),
-    }
 }
 
 fn num(a: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {

@@ -3,6 +3,7 @@
 //! "Extension" in their descriptions). Each tool is one Web API call made with the
 //! caller's token, so scopes, errors and events are the API's own.
 
+use asym_clone_kit::mcp::args::{object, text};
 use asym_clone_kit::{McpTool, ToolRequest};
 use serde_json::{Map, Value, json};
 
@@ -235,18 +236,6 @@ pub const TOOLS: &[McpTool] = &[
 
 fn call(method: &str, body: Value) -> ToolRequest {
     ToolRequest::post(format!("{API}/{method}"), body)
-}
-
-fn object(properties: Value, required: &[&str]) -> Value {
-    json!({"type": "object", "properties": properties, "required": required})
-}
-
-fn text(a: &Map<String, Value>, key: &str) -> Result<String, String> {
-    match a.get(key) {
-        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-        Some(Value::String(_)) | None | Some(Value::Null) => Err(format!("missing required argument `{key}`")),
-        Some(other) => Err(format!("argument `{key}` must be a string, not {other}")),
-    }
 }
 
 fn limit(a: &Map<String, Value>, default: u64, max: u64) -> Result<u64, String> {

@@ -11,6 +11,7 @@
 //! travel as a JSON body (the dispatcher reads JSON as it reads forms) or, for
 //! reads, as the query string.
 
+use asym_clone_kit::mcp::args::{object, text};
 use asym_clone_kit::{McpTool, ToolRequest};
 use axum::http::Method;
 use serde_json::{Map, Value, json};
@@ -23,18 +24,6 @@ fn get(path: &str, query: Vec<(String, String)>) -> ToolRequest {
 
 fn post(path: impl Into<String>, body: Value) -> ToolRequest {
     ToolRequest::post(path, body)
-}
-
-fn object(properties: Value, required: &[&str]) -> Value {
-    json!({"type": "object", "properties": properties, "required": required})
-}
-
-fn text(a: &Map<String, Value>, key: &str) -> Result<String, String> {
-    match a.get(key) {
-        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-        Some(Value::String(_)) | None | Some(Value::Null) => Err(format!("missing required argument `{key}`")),
-        Some(other) => Err(format!("argument `{key}` must be a string, not {other}")),
-    }
 }
 
 fn number(a: &Map<String, Value>, key: &str) -> Result<Option<Value>, String> {
