@@ -11,10 +11,13 @@ import os
 import shutil
 import subprocess
 import tempfile
+import uuid
+import time
 from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 REPO = Path(__file__).resolve().parents[2]
 ASYM_BIN = os.environ.get("ASYM_BIN") or str(REPO / "target" / "debug" / "asym")
@@ -83,3 +86,29 @@ def user(clone, base_url):
 def bot_identity(bot):
     """auth.test of the bot token: its user_id and bot_id."""
     return bot.auth_test()
+
+
+def unique(prefix):
+    """A name no other test run uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def api_error(call, *args, **kwargs):
+    """Runs a slack_sdk call that must fail; returns the SlackApiError's response."""
+    with pytest.raises(SlackApiError) as err:
+        call(*args, **kwargs)
+    resp = err.value.response
+    assert resp["ok"] is False
+    assert resp.status_code == 200, "Slack reports API errors with HTTP 200"
+    return resp
+
+
+def wait_for(what, probe, timeout=10.0):
+    """Polls `probe` until it returns something truthy; fails naming `what`."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        got = probe()
+        if got:
+            return got
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}")

@@ -12,7 +12,8 @@ import uuid
 
 import pytest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+
+from conftest import unique, api_error
 
 DANA = "U0ACMEDANA"
 ALEX = "U0ACMEALEX"
@@ -27,23 +28,9 @@ ARCHIVED = "C0ACMEOLDP"
 ENGINEERING = "C0ACMEENGR"
 
 
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
 def pages_of(response):
     """The pages the SDK's iterator walks (each copied: the response object is reused)."""
     return [dict(page.data) for page in response]
-
-
-def api_error(call, *args, **kwargs):
-    """Runs an SDK call that must fail; returns the SlackApiError's response."""
-    with pytest.raises(SlackApiError) as err:
-        call(*args, **kwargs)
-    resp = err.value.response
-    assert resp["ok"] is False
-    assert resp.status_code == 200, "Slack reports API errors with HTTP 200"
-    return resp
 
 
 def system_messages(client, channel):

@@ -17,7 +17,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -25,7 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
-from conftest import _asym, spun_clone
+from conftest import _asym, api_error, spun_clone, unique, wait_for
 
 TEAM = "T0ACME0001"
 DANA = "U0ACMEDANA"
@@ -50,28 +49,6 @@ def http(method, url, body=None, headers=None):
 
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
-
-
-def wait_for(what, probe, timeout=10.0):
-    """Polls `probe` until it returns something truthy; fails naming `what`."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        got = probe()
-        if got:
-            return got
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")
-
-
-def api_error(call, **kwargs):
-    with pytest.raises(SlackApiError) as err:
-        call(**kwargs)
-    assert err.value.response["ok"] is False
-    return err.value.response
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 class EventsServer:

@@ -11,30 +11,16 @@ import os
 import time
 import urllib.error
 import urllib.request
-import uuid
 
 import pytest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+
+from conftest import unique, api_error
 
 DANA = "U0ACMEDANA"
 PRIVATE = "G0ACMELEAD"  # #leadership: the owner is a member, the bot is not
 NOTES = "Quarterly numbers\nrevenue: 42\ncosts: 17\n"
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def api_error(call, *args, **kwargs):
-    """Runs an SDK call that must fail; returns the SlackApiError's response."""
-    with pytest.raises(SlackApiError) as err:
-        call(*args, **kwargs)
-    resp = err.value.response
-    assert resp["ok"] is False
-    assert resp.status_code == 200, "Slack reports API errors with HTTP 200"
-    return resp
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -12,41 +12,18 @@ import json
 import threading
 import time
 import urllib.request
-import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
-from conftest import spun_clone
+from conftest import api_error, spun_clone, unique, wait_for
 
 TEAM = "T0ACME0001"
 DANA = "U0ACMEDANA"  # the user token acts as her (primary owner)
 ALEX = "U0ACMEALEX"
 PRIYA = "U0ACMEPRIA"
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def api_error(call, **kwargs):
-    with pytest.raises(SlackApiError) as err:
-        call(**kwargs)
-    assert err.value.response["ok"] is False
-    return err.value.response
-
-
-def wait_for(what, probe, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        got = probe()
-        if got:
-            return got
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 # --- a second clone for apps ---------------------------------------------------------------

@@ -16,32 +16,19 @@ import struct
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 import zlib
 
 import pytest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth import AuthorizeUrlGenerator
 
-from conftest import spun_clone
+from conftest import api_error, spun_clone, unique
 
 DANA = "U0ACMEDANA"  # primary owner; the user token acts as her
 ALEX = "U0ACMEALEX"  # admin
 PRIYA = "U0ACMEPRIA"  # a plain member
 REDIRECT = "http://127.0.0.1:9/slack/oauth_redirect"
 AGENT = "asym-conformance/1.0 (slack_sdk)"
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def api_error(call, **kwargs):
-    with pytest.raises(SlackApiError) as err:
-        call(**kwargs)
-    assert err.value.response["ok"] is False
-    return err.value.response
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from conftest import spun_clone
+from conftest import api_error, spun_clone
 
 
 @pytest.fixture(scope="module")
@@ -67,16 +67,6 @@ def pages_of(response):
     """The pages the SDK's iterator walks. A SlackResponse iterates by replacing its
     own `data` with the next page, so each page is copied as it comes."""
     return [dict(page.data) for page in response]
-
-
-def api_error(call, *args, **kwargs):
-    """Runs an SDK call that must fail; returns the SlackApiError's response."""
-    with pytest.raises(SlackApiError) as err:
-        call(*args, **kwargs)
-    resp = err.value.response
-    assert resp["ok"] is False
-    assert resp.status_code == 200, "Slack reports API errors with HTTP 200"
-    return resp
 
 
 # --- api.test / auth.test / team.info -------------------------------------------------

@@ -22,9 +22,8 @@ from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from conftest import _PORT_START, RATE_LIMIT_ARGS, _asym
+from conftest import RATE_LIMIT_ARGS, _PORT_START, _asym, api_error, unique, wait_for
 
 TEAM = "T0ACME0001"
 DANA = "U0ACMEDANA"  # primary owner; the user token acts as her
@@ -32,27 +31,6 @@ ALEX = "U0ACMEALEX"  # admin
 PRIYA = "U0ACMEPRIA"
 SAM = "U0ACMESAMK"
 MEI = "U0ACMEMEIL"
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def api_error(call, **kwargs):
-    with pytest.raises(SlackApiError) as err:
-        call(**kwargs)
-    assert err.value.response["ok"] is False
-    return err.value.response
-
-
-def wait_for(what, probe, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        got = probe()
-        if got:
-            return got
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 # --- users.lookupByEmail ---------------------------------------------------------------
