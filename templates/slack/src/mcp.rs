@@ -24,7 +24,7 @@ pub const TOOLS: &[McpTool] = &[
         },
         request: |a| {
             let mut body = json!({"types": "public_channel", "exclude_archived": true, "limit": limit(a, 100, 200)?});
-            copy_opt(a, &mut body, "cursor", "cursor")?;
+            copy_opt(a, &mut body, "cursor", "cursor");
             Ok(call("conversations.list", body))
         },
     },
@@ -120,7 +120,7 @@ pub const TOOLS: &[McpTool] = &[
         },
         request: |a| {
             let mut body = json!({"limit": limit(a, 100, 200)?});
-            copy_opt(a, &mut body, "cursor", "cursor")?;
+            copy_opt(a, &mut body, "cursor", "cursor");
             Ok(call("users.list", body))
         },
     },
@@ -145,7 +145,7 @@ pub const TOOLS: &[McpTool] = &[
         },
         request: |a| {
             let mut body = json!({"query": text(a, "query")?, "count": limit(a, 20, 100)?});
-            copy_opt(a, &mut body, "page", "page")?;
+            copy_opt(a, &mut body, "page", "page");
             Ok(call("search.messages", body))
         },
     },
@@ -163,7 +163,7 @@ pub const TOOLS: &[McpTool] = &[
         },
         request: |a| {
             let mut body = json!({"name": text(a, "name")?});
-            copy_opt(a, &mut body, "is_private", "is_private")?;
+            copy_opt(a, &mut body, "is_private", "is_private");
             Ok(call("conversations.create", body))
         },
     },
@@ -261,11 +261,10 @@ fn ids(a: &Map<String, Value>, key: &str) -> Result<String, String> {
     }
 }
 
-fn copy_opt(a: &Map<String, Value>, body: &mut Value, from: &str, to: &str) -> Result<(), String> {
+fn copy_opt(a: &Map<String, Value>, body: &mut Value, from: &str, to: &str) {
     if let Some(v) = a.get(from).filter(|v| !v.is_null()) {
         body[to] = v.clone();
     }
-    Ok(())
 }
 
 #[cfg(test)]
