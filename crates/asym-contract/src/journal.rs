@@ -51,12 +51,29 @@ pub fn redact_secret(secret: &str) -> String {
     }
 }
 
+/// Whether `s` is a status filter [`JournalEntry::status_matches`] understands.
+pub fn status_filter_ok(s: &str) -> bool {
+    s == "error"
+        || s.parse::<u16>().is_ok_and(|n| (100..600).contains(&n))
+        || (s.len() == 3 && s.ends_with("xx") && matches!(s.as_bytes()[0], b'1'..=b'5'))
+}
+
 impl JournalEntry {
     /// The RPC name: Slack's method for `/api/chat.postMessage`, else the path.
     pub fn rpc(&self) -> &str {
         match self.path.strip_prefix("/api/") {
             Some(m) if !m.contains('/') => m,
             _ => &self.path,
+        }
+    }
+
+    /// Whether the entry fits a status filter: a code (`429`), a class (`4xx`) or
+    /// `error` (any failure, HTTP or product error). See [`status_filter_ok`].
+    pub fn status_matches(&self, filter: &str) -> bool {
+        match filter {
+            "error" => self.status >= 400 || self.error.is_some(),
+            s if s.ends_with("xx") => s.as_bytes()[0] == b'0' + (self.status / 100) as u8,
+            s => s.parse::<u16>().is_ok_and(|n| n == self.status),
         }
     }
 

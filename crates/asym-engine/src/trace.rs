@@ -17,28 +17,20 @@ pub struct TraceFilter {
 
 impl TraceFilter {
     pub fn check(&self) -> Result<()> {
-        if let Some(s) = &self.status {
-            let ok = s == "error"
-                || s.parse::<u16>().is_ok_and(|n| (100..600).contains(&n))
-                || (s.len() == 3 && s.ends_with("xx") && matches!(s.as_bytes()[0], b'1'..=b'5'));
-            if !ok {
-                return Err(AsymError::InvalidName {
-                    kind: "status filter",
-                    value: s.clone(),
-                    reason: "use a status code (429), a class (4xx) or `error`".into(),
-                });
-            }
+        if let Some(s) = &self.status
+            && !asym_contract::journal::status_filter_ok(s)
+        {
+            return Err(AsymError::InvalidName {
+                kind: "status filter",
+                value: s.clone(),
+                reason: "use a status code (429), a class (4xx) or `error`".into(),
+            });
         }
         Ok(())
     }
 
     pub fn matches(&self, e: &JournalEntry) -> bool {
-        let status_ok = match self.status.as_deref() {
-            None => true,
-            Some("error") => e.status >= 400 || e.error.is_some(),
-            Some(s) if s.ends_with("xx") => s.as_bytes()[0] == b'0' + (e.status / 100) as u8,
-            Some(s) => s.parse::<u16>().is_ok_and(|n| n == e.status),
-        };
+        let status_ok = self.status.as_deref().is_none_or(|s| e.status_matches(s));
         let method_ok = match self.method.as_deref() {
             None => true,
             Some(m) => match m.strip_suffix('*') {

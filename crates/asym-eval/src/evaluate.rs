@@ -423,12 +423,7 @@ fn journal_matches(f: &JournalSpec, e: &JournalEntry) -> bool {
         Some(prefix) => e.rpc().starts_with(prefix) || e.path.starts_with(prefix),
         None => e.rpc() == m || e.path == m,
     });
-    let status_ok = match f.status.as_deref() {
-        None => true,
-        Some("error") => e.status >= 400 || e.error.is_some(),
-        Some(s) if s.ends_with("xx") => s.as_bytes()[0] == b'0' + (e.status / 100) as u8,
-        Some(s) => s.parse::<u16>().is_ok_and(|n| n == e.status),
-    };
+    let status_ok = f.status.as_deref().is_none_or(|s| e.status_matches(s));
     method_ok
         && status_ok
         && f.http.as_deref().is_none_or(|h| h.eq_ignore_ascii_case(&e.method))

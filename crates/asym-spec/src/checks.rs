@@ -187,13 +187,29 @@ pub enum Matcher {
     Equals(Value),
     NotEquals(Value),
     Contains(String),
-    Matches(String),
+    Matches(Pattern),
     In(Vec<Value>),
     Gt(f64),
     Gte(f64),
     Lt(f64),
     Lte(f64),
     Exists(bool),
+}
+
+/// A regular expression compiled once, when the checks file is read.
+#[derive(Debug, Clone)]
+pub struct Pattern(pub regex::Regex);
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
+}
+
+impl std::fmt::Display for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.as_str())
+    }
 }
 
 pub const MATCHERS: &[&str] = &["equals", "not_equals", "contains", "matches", "in", "gt", "gte", "lt", "lte", "exists"];
@@ -332,13 +348,10 @@ fn validate(spec: CheckSpec) -> Result<Check, String> {
             only(present, key, "'expect'")?;
         }
         only(spec.ignore.is_some(), "ignore", "'strict: true'")?;
-        if let Some(s) = &filter.status {
-            let ok = s == "error"
-                || s.parse::<u16>().is_ok_and(|n| (100..600).contains(&n))
-                || (s.len() == 3 && s.ends_with("xx") && matches!(s.as_bytes()[0], b'1'..=b'5'));
-            if !ok {
-                return Err(format!("journal.status '{s}': use a status code (429), a class (4xx) or `error`"));
-            }
+        if let Some(s) = &filter.status
+            && !asym_contract::journal::status_filter_ok(s)
+        {
+            return Err(format!("journal.status '{s}': use a status code (429), a class (4xx) or `error`"));
         }
         CheckKind::Journal { filter, count: count(spec.count.as_ref())? }
     };
@@ -416,9 +429,9 @@ pub fn matchers(v: &Value, at: &str) -> Result<Vec<Matcher>, String> {
                 "contains" => Matcher::Contains(text(op, v)?),
                 "matches" => {
                     let re = text(op, v)?;
-                    regex::Regex::new(&re)
+                    let compiled = regex::Regex::new(&re)
                         .map_err(|e| format!("{at}.matches: invalid regular expression: {}", first_line(&e.to_string())))?;
-                    Matcher::Matches(re)
+                    Matcher::Matches(Pattern(compiled))
                 }
                 "in" => Matcher::In(v.as_array().cloned().ok_or_else(|| format!("{at}.in must be a list (got {})", kind_of(v)))?),
                 "gt" => Matcher::Gt(number(op, v)?),

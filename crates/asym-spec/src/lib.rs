@@ -10,7 +10,8 @@ mod env_spec;
 mod suggest;
 
 pub use checks::{
-    Check, CheckKind, Count, Expectation, IgnoreSpec, JournalSpec, Matcher, Predicate, Transition, checks_json_schema, parse_checks,
+    Check, CheckKind, Count, Expectation, IgnoreSpec, JournalSpec, Matcher, Pattern, Predicate, Transition, checks_json_schema,
+    parse_checks,
 };
 pub use config::{load_config, parse_config};
 pub use env_spec::{EnvCloneSpec, EnvSpec, env_spec_json_schema, parse_env_spec};
