@@ -12,6 +12,7 @@
 pub mod destroy;
 pub mod golden;
 pub mod handle;
+pub mod inline_sqlite;
 pub mod kv;
 pub mod migrate;
 pub mod pool;

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, Executor, Transaction};
 
 use crate::target::Target;
@@ -18,7 +18,7 @@ use crate::{StoreError, StoreResult, sqlite};
 pub type Pool = sqlx::AnyPool;
 
 pub async fn connect(target: &Target, create: bool) -> StoreResult<Pool> {
-    install_default_drivers();
+    crate::inline_sqlite::install();
     let opts = AnyPoolOptions::new().max_connections(4).min_connections(1).idle_timeout(Some(Duration::from_secs(60)));
     match target {
         Target::Sqlite { path } => {
@@ -70,14 +70,14 @@ fn lane(path: &str) -> Arc<tokio::sync::Mutex<()>> {
 /// One connection to a PostgreSQL image (a readable twin or a scratch copy), for
 /// reading it once.
 pub async fn connect_reader(url: &str) -> StoreResult<Pool> {
-    install_default_drivers();
+    crate::inline_sqlite::install();
     Ok(AnyPoolOptions::new().max_connections(1).acquire_timeout(Duration::from_secs(5)).connect(url).await?)
 }
 
 /// A read-only pool on an image file (a golden image or a snapshot), which must
 /// not gain `-wal`/`-shm` files or change in any way.
 pub async fn connect_image(path: &std::path::Path) -> StoreResult<Pool> {
-    install_default_drivers();
+    crate::inline_sqlite::install();
     let url = format!("{}?mode=ro&immutable=1", sqlite::url_from_path(path));
     Ok(AnyPoolOptions::new().max_connections(1).connect(&url).await?)
 }
