@@ -11,7 +11,12 @@
 //! Besides the Web API: the OAuth v2 install flow (`GET /oauth/v2/authorize` for
 //! a signed-in member, then `oauth.v2.access`), profile photos served at
 //! `/avatars/…` (users.setPhoto), the file upload/download URLs and the control
-//! routes under `/api/_asym/`.
+//! routes under `/api/_asym/`: apps from a manifest (`POST /api/_asym/apps`; with
+//! `settings.socket_mode_enabled` the answer carries an app-level `xapp-…` token,
+//! and `POST /api/_asym/apps/<app_id>/tokens` mints more), the Events API
+//! delivery log, and `POST /api/_asym/interactions`, which plays a person using
+//! an app (a global shortcut, a click in a view) and mints the trigger id
+//! views.open and views.push need. Socket Mode's WebSocket is served at `/link/`.
 //!
 //! Layout (moto's): `routes/` parse arguments and render, `model/` holds the rules,
 //! `store/` holds all the SQL, `errors.rs` names Slack's error codes.
@@ -62,6 +67,9 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0014_photos", sql: include_str!("../migrations/0014_photos.sql") },
     Migration { name: "0015_calls", sql: include_str!("../migrations/0015_calls.sql") },
     Migration { name: "0016_unfurls", sql: include_str!("../migrations/0016_unfurls.sql") },
+    Migration { name: "0017_views", sql: include_str!("../migrations/0017_views.sql") },
+    Migration { name: "0018_remote_files", sql: include_str!("../migrations/0018_remote_files.sql") },
+    Migration { name: "0019_socket_mode", sql: include_str!("../migrations/0019_socket_mode.sql") },
     // -- later migrations go here, one line each, in number order --
 ];
 
@@ -84,7 +92,21 @@ pub const RESOURCES: &[Resource] = &[
         name: "files",
         table: "files",
         key: &["id"],
-        columns: &["id", "team_id", "user_id", "state", "name", "title", "alt_txt", "mimetype", "filetype", "size", "created"],
+        columns: &[
+            "id",
+            "team_id",
+            "user_id",
+            "state",
+            "name",
+            "title",
+            "alt_txt",
+            "mimetype",
+            "filetype",
+            "size",
+            "created",
+            "external_id",
+            "external_url",
+        ],
     },
     Resource { name: "file_shares", table: "file_shares", key: &["file_id", "channel_id", "ts"], columns: &[] },
     Resource { name: "apps", table: "apps", key: &["id"], columns: &[] },
@@ -94,6 +116,7 @@ pub const RESOURCES: &[Resource] = &[
     Resource { name: "stars", table: "stars", key: &["user_id", "item_key"], columns: &[] },
     Resource { name: "calls", table: "calls", key: &["id"], columns: &[] },
     Resource { name: "call_participants", table: "call_participants", key: &["call_id", "participant"], columns: &[] },
+    Resource { name: "views", table: "views", key: &["id"], columns: &[] },
     Resource { name: "integration_logs", table: "integration_logs", key: &["id"], columns: &[] },
     Resource {
         name: "photos",

@@ -305,6 +305,10 @@ pub struct Manifest {
     pub request_url: Option<String>,
     pub bot_events: Vec<String>,
     pub user_events: Vec<String>,
+    /// `settings.socket_mode_enabled`: events go over a WebSocket
+    /// (apps.connections.open), not to the request URL, and the app gets an
+    /// app-level token with `connections:write`.
+    pub socket_mode: bool,
     pub raw: Value,
 }
 
@@ -367,6 +371,12 @@ pub fn parse(body: &Value) -> Result<Manifest, Vec<ManifestError>> {
             None
         }
     };
+    match raw.pointer("/settings/interactivity/request_url") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s))
+            if reqwest::Url::parse(s.trim()).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some()) => {}
+        Some(_) => errors.push(ManifestError::new("/settings/interactivity/request_url", "must be an http or https URL")),
+    }
     for (i, url) in strings(&raw, "/oauth_config/redirect_urls", &mut errors).iter().enumerate() {
         if !reqwest::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some()) {
             errors.push(ManifestError::new(format!("/oauth_config/redirect_urls/{i}"), "must be an http or https URL"));
@@ -377,13 +387,21 @@ pub fn parse(body: &Value) -> Result<Manifest, Vec<ManifestError>> {
     let user_events = strings(&raw, "/settings/event_subscriptions/user_events", &mut errors);
     check_events(&bot_events, &bot_scopes, "/settings/event_subscriptions/bot_events", "bot", &mut errors);
     check_events(&user_events, &user_scopes, "/settings/event_subscriptions/user_events", "user", &mut errors);
-    if request_url.is_none() && (!bot_events.is_empty() || !user_events.is_empty()) {
+    let socket_mode = match raw.pointer("/settings/socket_mode_enabled") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            errors.push(ManifestError::new("/settings/socket_mode_enabled", "must be a boolean"));
+            false
+        }
+    };
+    if !socket_mode && request_url.is_none() && (!bot_events.is_empty() || !user_events.is_empty()) {
         errors.push(ManifestError::new("/settings/event_subscriptions/request_url", "is required when you subscribe to events"));
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(Manifest { name, bot_display_name, bot_scopes, user_scopes, request_url, bot_events, user_events, raw })
+    Ok(Manifest { name, bot_display_name, bot_scopes, user_scopes, request_url, bot_events, user_events, socket_mode, raw })
 }
 
 fn strings(raw: &Value, pointer: &str, errors: &mut Vec<ManifestError>) -> Vec<String> {
@@ -452,6 +470,8 @@ pub struct Created {
     pub client_secret: String,
     pub signing_secret: String,
     pub verification_token: String,
+    /// The app-level token (`xapp-…`, `connections:write`) of an app in Socket Mode.
+    pub app_token: Option<String>,
 }
 
 pub async fn create(db: &Pool, m: &Manifest) -> SlackResult<Created> {
@@ -514,7 +534,9 @@ pub async fn create(db: &Pool, m: &Manifest) -> SlackResult<Created> {
         client_secret: random_string(32, HEX),
         signing_secret: random_string(32, HEX),
         verification_token: random_string(24, ALNUM),
+        app_token: None,
     };
+    let mut created = created;
     let manifest_text = m.raw.to_string();
     let bot_events = m.bot_events.join(",");
     let user_events = m.user_events.join(",");
@@ -537,6 +559,18 @@ pub async fn create(db: &Pool, m: &Manifest) -> SlackResult<Created> {
         },
     )
     .await?;
+    if m.socket_mode {
+        crate::store::socket_mode::set_socket_mode(&mut *tx, &app_id, true).await?;
+        let token = crate::model::socket_mode::mint_app_token(
+            &mut tx,
+            &app_id,
+            &team.id,
+            "socket-mode",
+            &[crate::model::socket_mode::CONNECTIONS_WRITE],
+        )
+        .await?;
+        created.app_token = Some(token);
+    }
     log_integration(&mut *tx, &team.id, &app_id, &m.name, &owner.id, "added", &[bot_scopes.as_str(), user_scopes.as_str()], now).await?;
     tx.commit().await?;
     Ok(created)
@@ -656,6 +690,7 @@ pub async fn uninstall(db: &Pool, who: &crate::model::auth::Principal, args: &cr
     }
     let mut tx = asym_store::begin_write(db).await?;
     workspace::delete_app_tokens(&mut *tx, &app.id).await?;
+    crate::store::socket_mode::delete_app_tokens(&mut *tx, &app.id).await?;
     let mut tokens = json!({ "bot": [app.bot_user_id] });
     if let Some(installer) = &app.installer_user_id
         && app.user_scopes.as_deref().is_some_and(|s| !s.is_empty())
@@ -725,6 +760,25 @@ mod tests {
         assert!(errs[3].message.contains("channels:history"), "{:?}", errs[3]);
         assert!(manifest(json!({ "display_information": { "name": "x".repeat(36) } })).is_err());
         assert!(manifest(json!("text")).is_err());
+    }
+
+    #[test]
+    fn socket_mode_apps_need_no_request_url() {
+        let m = |settings: Value| {
+            manifest(json!({
+                "display_information": { "name": "Sockets" },
+                "oauth_config": { "scopes": { "bot": ["channels:history"] } },
+                "settings": settings
+            }))
+        };
+        let socket = m(json!({ "socket_mode_enabled": true, "event_subscriptions": { "bot_events": ["message.channels"] } })).unwrap();
+        assert!(socket.socket_mode);
+        assert!(socket.request_url.is_none());
+        assert!(m(json!({ "event_subscriptions": { "bot_events": ["message.channels"] } })).is_err());
+        let errs =
+            m(json!({ "socket_mode_enabled": "yes", "interactivity": { "is_enabled": true, "request_url": "ftp://x" } })).unwrap_err();
+        let pointers: Vec<&str> = errs.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(pointers, ["/settings/interactivity/request_url", "/settings/socket_mode_enabled"]);
     }
 
     #[test]

@@ -83,6 +83,9 @@ pub async fn authenticate_cached(db: &Db, token: Option<&str>) -> SlackResult<Pr
 
 pub async fn authenticate(db: &Pool, token: Option<&str>) -> SlackResult<Principal> {
     let token = token.filter(|t| !t.is_empty()).ok_or(SlackError::NotAuthed)?;
+    if token.starts_with("xapp-") {
+        return Err(crate::model::socket_mode::app_token_elsewhere(db, token).await);
+    }
     if crate::model::web_login::looks_like_jwt(token) {
         return crate::model::web_login::principal(db, token, crate::wire::now_secs()).await;
     }

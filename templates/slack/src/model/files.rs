@@ -538,7 +538,7 @@ pub async fn complete_upload(db: &Pool, who: &Principal, args: &Args) -> SlackRe
 }
 
 /// Inserts a share message at the channel's next free `ts`.
-async fn insert_message(tx: &mut asym_store::WriteTx, row: &mut MessageRow) -> SlackResult<()> {
+pub(crate) async fn insert_message(tx: &mut asym_store::WriteTx, row: &mut MessageRow) -> SlackResult<()> {
     let mut ts = wire::now_ts();
     if let Some(last) = messages::latest_ts(&mut **tx, &row.channel_id).await?
         && last >= ts
@@ -555,7 +555,7 @@ async fn insert_message(tx: &mut asym_store::WriteTx, row: &mut MessageRow) -> S
 }
 
 /// Renders file `id` for `viewer` inside a transaction.
-async fn render_in(tx: &mut asym_store::WriteTx, viewer: &str, id: &str, origin: &str, domain: &str) -> SlackResult<Value> {
+pub(crate) async fn render_in(tx: &mut asym_store::WriteTx, viewer: &str, id: &str, origin: &str, domain: &str) -> SlackResult<Value> {
     let Some(f) = files::get(&mut **tx, id).await? else {
         return Ok(objects::file_tombstone(id));
     };
@@ -566,7 +566,13 @@ async fn render_in(tx: &mut asym_store::WriteTx, viewer: &str, id: &str, origin:
         let reply_users = if s.reply_count > 0 { messages::reply_users(&mut **tx, &s.channel_id, root).await? } else { Vec::new() };
         views.push(FileShareView { share: s, reply_users });
     }
-    Ok(objects::file(&f, origin, domain, &views))
+    let mut v = objects::file(&f, origin, domain, &views);
+    if f.mode == "external"
+        && let Some(r) = crate::store::remote_files::fields(&mut **tx, &f.id).await?
+    {
+        crate::model::remote_files::decorate(&mut v, &r);
+    }
+    Ok(v)
 }
 
 /// Renders a file for `who`.
@@ -582,7 +588,13 @@ async fn render_file(db: &Pool, viewer: &str, f: &FileRow, origin: &str, domain:
         let reply_users = if s.reply_count > 0 { messages::reply_users(db, &s.channel_id, root).await? } else { Vec::new() };
         views.push(FileShareView { share: s, reply_users });
     }
-    Ok(objects::file(f, origin, domain, &views))
+    let mut v = objects::file(f, origin, domain, &views);
+    if f.mode == "external"
+        && let Some(r) = crate::store::remote_files::fields(db, &f.id).await?
+    {
+        crate::model::remote_files::decorate(&mut v, &r);
+    }
+    Ok(v)
 }
 
 // -- files.info --

@@ -1,6 +1,9 @@
 //! The clone's control-plane routes for apps and events, and the web login:
 //!
-//! - `POST /api/_asym/apps`: create an app from a Slack app manifest;
+//! - `POST /api/_asym/apps`: create an app from a Slack app manifest (with
+//!   `settings.socket_mode_enabled: true` the answer carries `app_token`, an
+//!   app-level `xapp-…` token with `connections:write` for apps.connections.open;
+//!   `POST /api/_asym/apps/<app_id>/tokens` mints more, see `routes/socket.rs`);
 //! - `GET /api/_asym/apps`: list the workspace's apps;
 //! - `GET /api/_asym/deliveries`: the Events API delivery log;
 //! - `POST /api/auth/login`: email and password of a seeded person → a JWT.
@@ -25,22 +28,22 @@ use crate::model::{apps, delivery, web_login};
 use crate::store::{apps as app_store, workspace};
 use crate::wire::now_secs;
 
-fn fail(status: StatusCode, error: &str) -> Response {
+pub(super) fn fail(status: StatusCode, error: &str) -> Response {
     (status, Json(json!({ "ok": false, "error": error }))).into_response()
 }
 
-fn internal(e: impl std::fmt::Display) -> Response {
+pub(super) fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!("internal error: {e}");
     fail(StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
 }
 
-async fn db(ctx: &CloneCtx) -> Result<Db, Response> {
+pub(super) async fn db(ctx: &CloneCtx) -> Result<Db, Response> {
     let store = ctx.store.as_ref().ok_or_else(|| fail(StatusCode::SERVICE_UNAVAILABLE, "no_database"))?;
     store.db().await.map_err(|e| fail(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()))
 }
 
 /// The admin token of the clone, or the user token (or web login) of an admin.
-async fn guard(db: &Db, headers: &HeaderMap) -> Result<(), Response> {
+pub(super) async fn guard(db: &Db, headers: &HeaderMap) -> Result<(), Response> {
     if let Some(given) = headers.get(ADMIN_TOKEN_HEADER) {
         let expected = std::env::var(env::ADMIN_TOKEN).unwrap_or_default();
         let given = given.to_str().unwrap_or("");
@@ -59,6 +62,7 @@ async fn guard(db: &Db, headers: &HeaderMap) -> Result<(), Response> {
         Ok(p) => p,
         Err(SlackError::NotAuthed) => return Err(fail(StatusCode::UNAUTHORIZED, "not_authed")),
         Err(SlackError::InvalidAuth) => return Err(fail(StatusCode::UNAUTHORIZED, "invalid_auth")),
+        Err(SlackError::Code("not_allowed_token_type")) => return Err(fail(StatusCode::FORBIDDEN, "not_allowed_token_type")),
         Err(e) => return Err(internal(e)),
     };
     if who.kind == TokenKind::Bot {
@@ -99,7 +103,15 @@ pub async fn create(State(ctx): State<CloneCtx>, headers: HeaderMap, body: Bytes
     // wait for someone else's server.
     drop(db);
     let mut subscriptions = Value::Null;
-    if let Some(url) = &manifest.request_url {
+    if manifest.socket_mode {
+        // Events go over the app's WebSocket: Slack does not verify the request URL.
+        subscriptions = json!({
+            "request_url": manifest.request_url,
+            "socket_mode_enabled": true,
+            "bot_events": manifest.bot_events,
+            "user_events": manifest.user_events,
+        });
+    } else if let Some(url) = &manifest.request_url {
         let verified = delivery::verify_url(url, &created.verification_token, &created.signing_secret).await;
         let db = match self::db(&ctx).await {
             Ok(d) => d,
@@ -136,6 +148,9 @@ pub async fn create(State(ctx): State<CloneCtx>, headers: HeaderMap, body: Bytes
         "bot_id": created.bot_id,
         "scopes": { "bot": manifest.bot_scopes, "user": manifest.user_scopes },
     });
+    if let Some(t) = &created.app_token {
+        out["app_token"] = json!(t);
+    }
     if let Some(t) = &created.user_token {
         out["user_token"] = json!(t);
         out["authed_user_id"] = json!(created.installer_user_id);

@@ -234,6 +234,20 @@ pub const METHODS: &[Method] = &[
     Method { name: "calls.end", needs_token: true, scopes: &["calls:write"], tier: Tier::T2 },
     Method { name: "calls.participants.add", needs_token: true, scopes: &["calls:write"], tier: Tier::T2 },
     Method { name: "calls.participants.remove", needs_token: true, scopes: &["calls:write"], tier: Tier::T2 },
+    // -- remote files --
+    Method { name: "files.remote.add", needs_token: true, scopes: &["remote_files:write"], tier: Tier::T2 },
+    Method { name: "files.remote.info", needs_token: true, scopes: &["remote_files:read"], tier: Tier::T2 },
+    Method { name: "files.remote.list", needs_token: true, scopes: &["remote_files:read"], tier: Tier::T2 },
+    Method { name: "files.remote.remove", needs_token: true, scopes: &["remote_files:write"], tier: Tier::T2 },
+    Method { name: "files.remote.share", needs_token: true, scopes: &["remote_files:share"], tier: Tier::T2 },
+    Method { name: "files.remote.update", needs_token: true, scopes: &["remote_files:write"], tier: Tier::T2 },
+    // -- Socket Mode (an app-level token, checked by the method itself) --
+    Method { name: "apps.connections.open", needs_token: false, scopes: &["connections:write"], tier: Tier::T1 },
+    // -- views (modals and App Home) --
+    Method { name: "views.open", needs_token: true, scopes: &[], tier: Tier::T4 },
+    Method { name: "views.push", needs_token: true, scopes: &[], tier: Tier::T4 },
+    Method { name: "views.update", needs_token: true, scopes: &[], tier: Tier::T4 },
+    Method { name: "views.publish", needs_token: true, scopes: &[], tier: Tier::T4 },
 ];
 
 pub const PUBLISHED: &str = include_str!("../../spec-methods.txt");
@@ -307,6 +321,9 @@ async fn run(method: &str, db: &Db, who: Option<&Principal>, call: &SlackCall) -
     let Some(who) = who else {
         return match method {
             "oauth.v2.access" => crate::model::oauth::access(db, args, call.basic.as_ref()).await,
+            "apps.connections.open" => {
+                crate::model::socket_mode::connections_open(db, call.token.as_deref(), &crate::model::files::public_origin()).await
+            }
             _ => api_test(args),
         };
     };
@@ -411,6 +428,18 @@ async fn run(method: &str, db: &Db, who: Option<&Principal>, call: &SlackCall) -
         "calls.end" => crate::model::calls::end(db, who, args).await,
         "calls.participants.add" => crate::model::calls::participants(db, who, args, true).await,
         "calls.participants.remove" => crate::model::calls::participants(db, who, args, false).await,
+        // -- remote files --
+        "files.remote.add" => crate::model::remote_files::add(db, who, call).await,
+        "files.remote.info" => crate::model::remote_files::info(db, who, args).await,
+        "files.remote.list" => crate::model::remote_files::list(db, who, args).await,
+        "files.remote.remove" => crate::model::remote_files::remove(db, who, args).await,
+        "files.remote.share" => crate::model::remote_files::share(db, who, args).await,
+        "files.remote.update" => crate::model::remote_files::update(db, who, call).await,
+        // -- views --
+        "views.open" => crate::model::views::open(db, who, args).await,
+        "views.push" => crate::model::views::push(db, who, args).await,
+        "views.update" => crate::model::views::update(db, who, args).await,
+        "views.publish" => crate::model::views::publish(db, who, args).await,
         other => Err(SlackError::NotImplemented { method: other.into() }),
     }
 }

@@ -85,7 +85,8 @@ pub async fn list(db: impl AnyExecutor<'_>) -> sqlx::Result<Vec<AppRow>> {
         .await
 }
 
-/// An app that receives events: it has a request URL that answered the challenge.
+/// An app that receives events: it is in Socket Mode, or has a request URL that
+/// answered the challenge.
 #[derive(Debug, Clone, FromRow)]
 pub struct Subscriber {
     pub app_id: String,
@@ -104,7 +105,7 @@ pub async fn subscribers(db: impl AnyExecutor<'_>) -> sqlx::Result<Vec<Subscribe
     sqlx::query_as(
         "SELECT s.app_id, a.team_id, a.bot_user_id, s.installer_user_id, s.bot_events, s.user_events, s.verification_token, s.created_ms, s.uninstalled_ms \
          FROM app_settings s JOIN apps a ON a.id = s.app_id \
-         WHERE s.request_url IS NOT NULL AND s.url_verified = 1 ORDER BY s.created_ms, s.app_id",
+         WHERE (s.socket_mode = 1 OR (s.request_url IS NOT NULL AND s.url_verified = 1)) ORDER BY s.created_ms, s.app_id",
     )
     .fetch_all(db)
     .await
@@ -191,7 +192,7 @@ pub async fn due(db: impl AnyExecutor<'_>, now_ms: i64, limit: i64) -> sqlx::Res
     sqlx::query_as(
         "SELECT q.id, q.app_id, q.event_id, q.event_type, q.body, q.attempts, q.last_error, s.request_url, s.signing_secret \
          FROM event_queue q JOIN app_settings s ON s.app_id = q.app_id \
-         WHERE q.state = 'pending' AND q.next_ms <= $1 AND s.request_url IS NOT NULL \
+         WHERE q.state = 'pending' AND q.next_ms <= $1 AND s.request_url IS NOT NULL AND s.socket_mode = 0 \
          ORDER BY q.next_ms, q.created_ms, q.id LIMIT $2",
     )
     .bind(now_ms)
