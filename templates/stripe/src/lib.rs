@@ -12,7 +12,10 @@
 //! billing cycle anchors, paused collection, cancellation, resume), promotion
 //! codes and discounts, customer balance transactions, test clocks that drive
 //! renewals, Checkout Sessions with a hosted test page that completes them
-//! (`routes/hosted.rs`), Payment Links, card tokens, and MCP tools modelled on
+//! (`routes/hosted.rs`), Payment Links, card tokens, tax rates applied to
+//! invoice and subscription lines (exclusive and inclusive), credit notes
+//! (pre-payment, refund, customer-balance credit), disputes opened by the dispute
+//! test cards, payouts and the account, and MCP tools modelled on
 //! Stripe's agent toolkit (`mcp.rs`). Not built yet (each answers
 //! `Unrecognized request URL` saying so): the rest;
 //! `COVERAGE.md` lists every endpoint.
@@ -56,6 +59,10 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0002_billing", sql: include_str!("../migrations/0002_billing.sql") },
     Migration { name: "0003_customer_balance", sql: include_str!("../migrations/0003_customer_balance.sql") },
     Migration { name: "0004_checkout", sql: include_str!("../migrations/0004_checkout.sql") },
+    Migration { name: "0005_tax_rates", sql: include_str!("../migrations/0005_tax_rates.sql") },
+    Migration { name: "0006_credit_notes", sql: include_str!("../migrations/0006_credit_notes.sql") },
+    Migration { name: "0007_disputes", sql: include_str!("../migrations/0007_disputes.sql") },
+    Migration { name: "0008_payouts", sql: include_str!("../migrations/0008_payouts.sql") },
     // -- later migrations go here, one line each, in number order --
 ];
 
@@ -87,6 +94,10 @@ pub const RESOURCES: &[Resource] = &[
     Resource { name: "checkout_sessions", table: "checkout_sessions", key: &["id"], columns: OBJ },
     Resource { name: "payment_links", table: "payment_links", key: &["id"], columns: OBJ },
     Resource { name: "tokens", table: "tokens", key: &["id"], columns: OBJ },
+    Resource { name: "tax_rates", table: "tax_rates", key: &["id"], columns: OBJ },
+    Resource { name: "credit_notes", table: "credit_notes", key: &["id"], columns: OBJ },
+    Resource { name: "disputes", table: "disputes", key: &["id"], columns: OBJ },
+    Resource { name: "payouts", table: "payouts", key: &["id"], columns: OBJ },
     Resource { name: "webhook_endpoints", table: "webhook_endpoints", key: &["id"], columns: OBJ },
 ];
 

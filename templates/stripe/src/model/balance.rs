@@ -59,9 +59,9 @@ pub async fn balance(db: &Pool) -> StripeResult<Value> {
         let e = by_currency.entry(t["currency"].as_str().unwrap_or("usd").to_string()).or_default();
         let net = t["net"].as_i64().unwrap_or(0);
         e.0 += net;
-        if t["type"] == "charge" || t["type"] == "payment" {
-            e.1 += net;
-        }
+        // Every fund this clone holds came from card payments (refunds, disputes
+        // and payouts draw on them too).
+        e.1 += net;
     }
     if by_currency.is_empty() {
         by_currency.insert("usd".into(), (0, 0));

@@ -290,6 +290,9 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
     objects::insert(&mut *tx, Kind::Charge, &ch).await?;
     let kind = if failure.is_some() { "charge.failed" } else { "charge.succeeded" };
     events::emit(&mut tx, req, kind, &ch, None).await?;
+    if failure.is_none() && captured {
+        crate::model::disputes::after_capture(&mut tx, req, ch["id"].as_str().unwrap_or_default()).await?;
+    }
     tx.commit().await?;
     match failure {
         Some((code, decline_code, message, param)) => Err(StripeError::Card {
@@ -326,6 +329,7 @@ async fn capture_direct(db: &Pool, req: &Req, id: &str, amount: Option<i64>) -> 
     ch["balance_transaction"] = json!(txn);
     objects::save(&mut *tx, Kind::Charge, &ch).await?;
     events::emit(&mut tx, req, "charge.captured", &ch, None).await?;
+    crate::model::disputes::after_capture(&mut tx, req, id).await?;
     tx.commit().await?;
     Ok(ch)
 }

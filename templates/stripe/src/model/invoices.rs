@@ -28,7 +28,7 @@ use crate::model::discounts::{self, Target};
 use crate::model::list::{self, PAGE_PARAMS, Page, range_filter};
 use crate::model::payment_intents::{self, Confirmed};
 use crate::model::test_clocks::now_for;
-use crate::model::{Req, events, must_get, payment_methods, previous_attributes, public, search, set_text, subscriptions};
+use crate::model::{Req, events, must_get, payment_methods, previous_attributes, public, search, set_text, subscriptions, tax_rates};
 use crate::store::objects::{self, Kind, Scan};
 
 pub const SEARCH_FIELDS: &[&str] = &[
@@ -189,6 +189,7 @@ pub fn line_of_item(ii: &Value, invoice: &str) -> Value {
         "subtotal": ii["amount"],
         "taxes": [],
         "_price": ii["_price"],
+        "_tax_rates": ii["tax_rates"],
     })
 }
 
@@ -227,6 +228,7 @@ pub fn sub_line(invoice: &str, sub: &str, item: &Value, amount: i64, period: (i6
         "subtotal": amount,
         "taxes": [],
         "_price": price["id"],
+        "_tax_rates": item["tax_rates"],
     })
 }
 
@@ -255,13 +257,16 @@ pub fn settle(inv: &mut Value, mut lines: Vec<Value>, discounts: &[Value], per_l
     let totals = discounts::take_off(&mut lines, discounts, per_line, &currency);
     let subtotal: i64 = lines.iter().map(|l| l["amount"].as_i64().unwrap_or(0)).sum();
     let off: i64 = totals.iter().map(|t| t["amount"].as_i64().unwrap_or(0)).sum();
-    let total = subtotal - off;
+    let defaults: Vec<Value> = inv["default_tax_rates"].as_array().cloned().unwrap_or_default();
+    let (inclusive, exclusive, taxes) = tax_rates::apply(&mut lines, &defaults);
+    let total = subtotal - off + exclusive;
     let starting = inv["starting_balance"].as_i64().unwrap_or(0);
     let due = (total + starting).max(0);
     inv["subtotal"] = json!(subtotal);
-    inv["subtotal_excluding_tax"] = json!(subtotal);
+    inv["subtotal_excluding_tax"] = json!(subtotal - inclusive);
     inv["total"] = json!(total);
-    inv["total_excluding_tax"] = json!(total);
+    inv["total_excluding_tax"] = json!(total - exclusive - inclusive);
+    inv["total_taxes"] = json!(taxes);
     inv["total_discount_amounts"] = json!(totals);
     inv["amount_due"] = json!(due);
     inv["amount_remaining"] = json!(due - inv["amount_paid"].as_i64().unwrap_or(0));
@@ -286,6 +291,8 @@ pub struct NewItem<'a> {
     pub invoice: Option<String>,
     pub discountable: bool,
     pub metadata: Value,
+    /// The item's own tax rates (objects), which win over the invoice's defaults.
+    pub tax_rates: Vec<Value>,
     pub now: i64,
 }
 
@@ -318,7 +325,7 @@ pub async fn insert_item(tx: &mut AnyConnection, req: &Req, n: NewItem<'_>) -> S
         "proration": n.proration,
         "quantity": n.quantity,
         "quantity_decimal": n.quantity.to_string(),
-        "tax_rates": [],
+        "tax_rates": n.tax_rates,
         "test_clock": n.customer["test_clock"],
         "_price": n.price["id"],
     });
@@ -487,6 +494,7 @@ pub async fn create_item(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value
     };
     let mut metadata = json!({});
     merge_metadata(&mut metadata, p.get("metadata"))?;
+    let rates = tax_rates::resolve(&mut tx, p.get("tax_rates"), "tax_rates").await?.unwrap_or_default();
     let item = NewItem {
         customer: &customer,
         amount,
@@ -501,6 +509,7 @@ pub async fn create_item(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value
         invoice: invoice.as_ref().and_then(|i| i["id"].as_str().map(String::from)),
         discountable: p.bool("discountable")?.unwrap_or(true),
         metadata,
+        tax_rates: rates,
         now,
     };
     let mut ii = insert_item(&mut tx, req, item).await?;
@@ -574,6 +583,9 @@ pub async fn update_item(db: &Pool, req: &Req, id: &str, p: &Params) -> StripeRe
     ii["quantity"] = json!(quantity);
     ii["quantity_decimal"] = json!(quantity.to_string());
     ii["net_amount"] = ii["amount"].clone();
+    if let Some(rates) = tax_rates::resolve(&mut tx, p.get("tax_rates"), "tax_rates").await? {
+        ii["tax_rates"] = json!(rates);
+    }
     merge_metadata(&mut ii["metadata"], p.get("metadata"))?;
     if ii != before {
         objects::save(&mut *tx, Kind::InvoiceItem, &ii).await?;
@@ -767,6 +779,12 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
     if let Some(n) = p.text("number")? {
         inv["_number"] = json!(n);
     }
+    if let Some(s) = &sub {
+        inv["default_tax_rates"] = s["default_tax_rates"].clone();
+    }
+    if let Some(rates) = tax_rates::resolve(&mut tx, p.get("default_tax_rates"), "default_tax_rates").await? {
+        inv["default_tax_rates"] = json!(rates);
+    }
     let id = inv["id"].as_str().unwrap_or_default().to_string();
     let pending_total: i64 = pending.iter().map(|i| i["amount"].as_i64().unwrap_or(0)).sum();
     let target = Target {
@@ -834,6 +852,9 @@ pub async fn update(db: &Pool, req: &Req, id: &str, p: &Params) -> StripeResult<
     let target = Target { customer: &customer, invoice: Some(id), subscription: None, now, subtotal: None, invoice_item: None };
     if let Some(ds) = discounts::from_param(&mut tx, req, p.get("discounts"), &target).await? {
         inv["discounts"] = json!(ds);
+    }
+    if let Some(rates) = tax_rates::resolve(&mut tx, p.get("default_tax_rates"), "default_tax_rates").await? {
+        inv["default_tax_rates"] = json!(rates);
     }
     if status == "draft" {
         schedule(&mut inv);
@@ -1380,7 +1401,7 @@ async fn preview_in(tx: &mut AnyConnection, req: &Req, p: &Params, details: Opti
     if let Some(k) = details.keys().find(|k| !DETAILS.contains(&k.as_str())) {
         return Err(StripeError::unknown(&format!("subscription_details[{k}]")));
     }
-    for k in ["billing_cycle_anchor", "cancel_now", "resume_at", "start_date", "billing_mode", "default_tax_rates"] {
+    for k in ["billing_cycle_anchor", "cancel_now", "resume_at", "start_date", "billing_mode"] {
         if details.contains_key(k) {
             return Err(StripeError::invalid_param(
                 format!("The `subscription_details[{k}]` parameter is not implemented by this clone yet."),
@@ -1441,7 +1462,10 @@ async fn preview_in(tx: &mut AnyConnection, req: &Req, p: &Params, details: Opti
                 price["recurring"]["interval_count"].as_i64().unwrap_or(1),
             );
             let end = crate::model::test_clocks::add_interval(now, &iv, n);
-            let item = json!({ "id": null, "price": price, "quantity": q, "metadata": {} });
+            let rates = tax_rates::resolve(tx, e.get("tax_rates"), &format!("subscription_details[items][{i}][tax_rates]"))
+                .await?
+                .unwrap_or_default();
+            let item = json!({ "id": null, "price": price, "quantity": q, "metadata": {}, "tax_rates": rates });
             let name = match price["product"].as_str() {
                 Some(prod) => objects::get(&mut *tx, Kind::Product, prod)
                     .await?
@@ -1470,10 +1494,11 @@ async fn preview_in(tx: &mut AnyConnection, req: &Req, p: &Params, details: Opti
                 None => return Err(StripeError::missing(&format!("invoice_items[{i}][amount]"))),
             };
             let cur = price["currency"].as_str().or(e.get("currency").and_then(Value::as_str)).unwrap_or("usd").to_string();
+            let rates = tax_rates::resolve(tx, e.get("tax_rates"), &format!("invoice_items[{i}][tax_rates]")).await?.unwrap_or_default();
             let ii = json!({
                 "id": ids::new("ii"), "amount": amount, "currency": cur, "description": e.get("description"), "discountable": true,
                 "discounts": [], "metadata": {}, "period": { "start": now, "end": now }, "pricing": pricing(&price),
-                "proration": false, "quantity": qty, "parent": null, "_price": price["id"],
+                "proration": false, "quantity": qty, "parent": null, "_price": price["id"], "tax_rates": rates,
             });
             lines.push(line_of_item(&ii, ""));
             currency = currency.or(Some(cur));
@@ -1488,6 +1513,11 @@ async fn preview_in(tx: &mut AnyConnection, req: &Req, p: &Params, details: Opti
     inv["subscription"] = parent["subscription_details"]["subscription"].clone();
     inv["parent"] = parent;
     inv["starting_balance"] = customer["balance"].clone();
+    if let Some(s) = &sub {
+        inv["default_tax_rates"] = s["default_tax_rates"].clone();
+    } else if let Some(rates) = tax_rates::resolve(tx, details.get("default_tax_rates"), "subscription_details[default_tax_rates]").await? {
+        inv["default_tax_rates"] = json!(rates);
+    }
     if let Some(s) = &sub
         && !always
     {

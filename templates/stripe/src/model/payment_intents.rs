@@ -283,6 +283,9 @@ pub async fn confirm_in(tx: &mut AnyConnection, req: &Req, pi: &mut Value, off_s
     events::emit(&mut *tx, req, "charge.succeeded", &ch, None).await?;
     let kind = if manual { "payment_intent.amount_capturable_updated" } else { "payment_intent.succeeded" };
     events::emit(&mut *tx, req, kind, pi, None).await?;
+    if !manual {
+        crate::model::disputes::after_capture(tx, req, ch["id"].as_str().unwrap_or_default()).await?;
+    }
     Ok(Confirmed::Done)
 }
 
@@ -529,6 +532,7 @@ pub async fn capture(db: &Pool, req: &Req, id: &str, p: &Params) -> StripeResult
     objects::save(&mut *tx, Kind::PaymentIntent, &pi).await?;
     events::emit(&mut tx, req, "charge.captured", &ch, None).await?;
     events::emit(&mut tx, req, "payment_intent.succeeded", &pi, None).await?;
+    crate::model::disputes::after_capture(&mut tx, req, &ch_id).await?;
     tx.commit().await?;
     Ok(pi)
 }

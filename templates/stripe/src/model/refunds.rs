@@ -46,13 +46,41 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
             return Err(StripeError::invalid("One of the following params should be provided for this request: payment_intent or charge."));
         }
     };
-    objects::lock(&mut *tx, Kind::Charge, &ch_id).await?;
-    let mut ch = must_get(&mut *tx, Kind::Charge, &ch_id, "charge").await?;
+    let mut metadata = json!({});
+    merge_metadata(&mut metadata, p.get("metadata"))?;
+    let refund = refund_charge(&mut tx, req, &ch_id, p.int("amount")?, reason, metadata).await?;
+    tx.commit().await?;
+    Ok(refund)
+}
+
+/// Refunds `amount` (the rest when `None`) of charge `ch_id` inside `tx`: the
+/// refund, its balance transaction, `refund.created` and `charge.refunded`.
+pub async fn refund_charge(
+    tx: &mut sqlx::AnyConnection,
+    req: &Req,
+    ch_id: &str,
+    amount: Option<i64>,
+    reason: Option<String>,
+    metadata: Value,
+) -> StripeResult<Value> {
+    objects::lock(&mut *tx, Kind::Charge, ch_id).await?;
+    let mut ch = must_get(&mut *tx, Kind::Charge, ch_id, "charge").await?;
     if ch["status"] != "succeeded" || ch["captured"] != json!(true) {
         return Err(StripeError::invalid_param(
             format!("Charge {ch_id} has not been captured or did not succeed, so it cannot be refunded."),
             "charge",
         ));
+    }
+    if ch["disputed"] == json!(true) {
+        let disputes =
+            objects::scan(&mut *tx, Kind::Dispute, &Scan { reference: Some(ch_id.into()), limit: 100, ..Default::default() }).await?;
+        if disputes.iter().any(|(_, d)| d["is_charge_refundable"] == json!(false)) {
+            return Err(StripeError::coded(
+                "charge_disputed",
+                format!("Charge {ch_id} has been charged back; cannot issue a refund."),
+                None,
+            ));
+        }
     }
     let captured = ch["amount_captured"].as_i64().unwrap_or(0);
     let refunded = ch["amount_refunded"].as_i64().unwrap_or(0);
@@ -61,7 +89,7 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
     if remaining <= 0 {
         return Err(StripeError::coded("charge_already_refunded", format!("Charge {ch_id} has already been refunded."), None));
     }
-    let amount = p.int("amount")?.unwrap_or(remaining);
+    let amount = amount.unwrap_or(remaining);
     if amount < 1 {
         return Err(StripeError::invalid_param("This value must be greater than or equal to 1.", "amount"));
     }
@@ -78,9 +106,7 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
     }
     let id = ids::new("re");
     let cur = ch["currency"].as_str().unwrap_or("usd").to_string();
-    let txn = balance::record(&mut tx, &id, "refund", -amount, &cur, None).await?;
-    let mut metadata = json!({});
-    merge_metadata(&mut metadata, p.get("metadata"))?;
+    let txn = balance::record(&mut *tx, &id, "refund", -amount, &cur, None).await?;
     let refund = json!({
         "id": id,
         "object": "refund",
@@ -103,9 +129,8 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
     ch["amount_refunded"] = json!(refunded + amount);
     ch["refunded"] = json!(amount == remaining);
     objects::save(&mut *tx, Kind::Charge, &ch).await?;
-    events::emit(&mut tx, req, "refund.created", &refund, None).await?;
-    events::emit(&mut tx, req, "charge.refunded", &ch, Some(previous_attributes(&before, &ch))).await?;
-    tx.commit().await?;
+    events::emit(&mut *tx, req, "refund.created", &refund, None).await?;
+    events::emit(&mut *tx, req, "charge.refunded", &ch, Some(previous_attributes(&before, &ch))).await?;
     Ok(refund)
 }
 

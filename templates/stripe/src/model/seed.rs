@@ -32,8 +32,7 @@ struct Pack {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct AccountSeed {
-    /// The account id (`acct_…`); nothing reads it until `/v1/account` is built.
-    #[allow(dead_code)]
+    /// The account id (`acct_…`): what `GET /v1/account` answers.
     id: String,
     secret_key: String,
     created: i64,
@@ -115,6 +114,7 @@ pub async fn apply(pool: &Pool, fixture: &Fixture) -> StoreResult<BTreeMap<Strin
     let mut tx = asym_store::begin_write(pool).await?;
     let key = &pack.account.secret_key;
     keys::insert(&mut *tx, &hash_token(key), &key[key.len().saturating_sub(4)..], created).await?;
+    objects::insert_at(&mut *tx, Kind::Account, &crate::model::payouts::account_object(&pack.account.id, created), seq()).await?;
     for c in &pack.customers {
         let mut v = customers::blank(c.id.clone(), created);
         v["email"] = json!(c.email);

@@ -31,7 +31,7 @@ use crate::model::discounts::{self, Target};
 use crate::model::invoices::{self, Attempt, NewItem};
 use crate::model::list::{self, PAGE_PARAMS, Page, range_filter};
 use crate::model::test_clocks::{add_interval, now_for};
-use crate::model::{Req, events, must_get, previous_attributes, public, search, set_text};
+use crate::model::{Req, events, must_get, previous_attributes, public, search, set_text, tax_rates};
 use crate::store::objects::{self, Kind, Scan};
 
 pub const SEARCH_FIELDS: &[&str] = &["created", "metadata", "status"];
@@ -235,6 +235,7 @@ async fn cycle_invoice(tx: &mut AnyConnection, req: &Req, sub: &mut Value, at: i
     let sid = sub["id"].as_str().unwrap_or_default().to_string();
     inv["parent"] = json!({ "quote_details": null, "subscription_details": { "metadata": sub["metadata"], "subscription": sid }, "type": "subscription_details" });
     inv["subscription"] = json!(sid);
+    inv["default_tax_rates"] = sub["default_tax_rates"].clone();
     inv["billing_reason"] = json!(reason);
     inv["auto_advance"] = json!(true);
     inv["collection_method"] = sub["collection_method"].clone();
@@ -363,6 +364,7 @@ async fn add_invoice_items(
         let mut metadata = json!({});
         merge_metadata(&mut metadata, e.get("metadata"))?;
         let name = product_name(tx, &price).await?;
+        let rates = tax_rates::resolve(tx, e.get("tax_rates"), &format!("add_invoice_items[{i}][tax_rates]")).await?.unwrap_or_default();
         let n = NewItem {
             customer,
             amount: price["unit_amount"].as_i64().unwrap_or(0) * quantity,
@@ -377,6 +379,7 @@ async fn add_invoice_items(
             invoice: invoice.map(String::from),
             discountable: true,
             metadata,
+            tax_rates: rates,
             now,
         };
         invoices::insert_item(tx, req, n).await?;
@@ -639,7 +642,15 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
     let first_proration =
         p.choice("proration_behavior", &["create_prorations", "none", "always_invoice"])?.unwrap_or_else(|| "create_prorations".into());
     let end = trial_end.or(anchor).unwrap_or(natural);
-    let data: Vec<Value> = parsed.iter().map(|(pr, q, m)| item_object(&id, pr, *q, m.clone(), now, (now, end))).collect();
+    let mut data: Vec<Value> = parsed.iter().map(|(pr, q, m)| item_object(&id, pr, *q, m.clone(), now, (now, end))).collect();
+    if let Some(Value::Array(entries)) = p.get("items") {
+        for (i, (e, it)) in entries.iter().zip(data.iter_mut()).enumerate() {
+            if let Some(rates) = tax_rates::resolve(&mut tx, e.get("tax_rates"), &format!("items[{i}][tax_rates]")).await? {
+                it["tax_rates"] = json!(rates);
+            }
+        }
+    }
+    let default_rates = tax_rates::resolve(&mut tx, p.get("default_tax_rates"), "default_tax_rates").await?.unwrap_or_default();
     let mut sub = json!({
         "id": id,
         "object": "subscription",
@@ -662,7 +673,7 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
         "days_until_due": days,
         "default_payment_method": p.text("default_payment_method")?,
         "default_source": null,
-        "default_tax_rates": [],
+        "default_tax_rates": default_rates,
         "description": p.text("description")?,
         "discounts": [],
         "ended_at": null,
@@ -794,6 +805,7 @@ async fn prorate(
         invoice: None,
         discountable: false,
         metadata: json!({}),
+        tax_rates: item["tax_rates"].as_array().cloned().unwrap_or_default(),
         now: at,
     };
     invoices::insert_item(tx, req, n).await?;
@@ -932,6 +944,9 @@ pub async fn update_in(tx: &mut AnyConnection, req: &Req, id: &str, p: &Params) 
                         ))?);
                     }
                     merge_metadata(&mut new["metadata"], e.get("metadata"))?;
+                    if let Some(rates) = tax_rates::resolve(tx, e.get("tax_rates"), &format!("items[{i}][tax_rates]")).await? {
+                        new["tax_rates"] = json!(rates);
+                    }
                     if new["price"]["id"] != old["price"]["id"] || new["quantity"] != old["quantity"] {
                         changed_items = true;
                         deferred.push((old.clone(), -1, "Unused"));
@@ -945,7 +960,10 @@ pub async fn update_in(tx: &mut AnyConnection, req: &Req, id: &str, p: &Params) 
                     }
                     let (price, q, m) = item_price(tx, e, i).await?;
                     let (s, en) = period(&sub);
-                    let it = item_object(id, &price, q, m, now, (s, en));
+                    let mut it = item_object(id, &price, q, m, now, (s, en));
+                    if let Some(rates) = tax_rates::resolve(tx, e.get("tax_rates"), &format!("items[{i}][tax_rates]")).await? {
+                        it["tax_rates"] = json!(rates);
+                    }
                     deferred.push((it.clone(), 1, "Remaining"));
                     current.push(it);
                     changed_items = true;
@@ -1042,6 +1060,9 @@ pub async fn update_in(tx: &mut AnyConnection, req: &Req, id: &str, p: &Params) 
         }
     }
     set_text(&mut sub, p, "description")?;
+    if let Some(rates) = tax_rates::resolve(tx, p.get("default_tax_rates"), "default_tax_rates").await? {
+        sub["default_tax_rates"] = json!(rates);
+    }
     merge_metadata(&mut sub["metadata"], p.get("metadata"))?;
     if let Some(c) = p.hash("cancellation_details")? {
         for k in ["comment", "feedback"] {
@@ -1432,7 +1453,7 @@ pub async fn create_item(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value
     ])?;
     let sid = p.required("subscription")?;
     let mut entry = Map::new();
-    for k in ["price", "price_data", "quantity", "metadata", "plan"] {
+    for k in ["price", "price_data", "quantity", "metadata", "plan", "tax_rates"] {
         if let Some(v) = p.get(k) {
             entry.insert(k.into(), v.clone());
         }
@@ -1474,7 +1495,7 @@ pub async fn update_item(db: &Pool, req: &Req, id: &str, p: &Params) -> StripeRe
     let sid = item["subscription"].as_str().unwrap_or_default().to_string();
     let mut entry = Map::new();
     entry.insert("id".into(), json!(id));
-    for k in ["price", "price_data", "quantity", "metadata", "plan"] {
+    for k in ["price", "price_data", "quantity", "metadata", "plan", "tax_rates"] {
         if let Some(v) = p.get(k) {
             entry.insert(k.into(), v.clone());
         }

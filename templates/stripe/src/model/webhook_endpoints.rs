@@ -15,6 +15,11 @@ use crate::store::objects::{self, Kind, Scan};
 pub const EVENT_TYPES: &[&str] = &[
     "balance.available",
     "charge.captured",
+    "charge.dispute.closed",
+    "charge.dispute.created",
+    "charge.dispute.funds_reinstated",
+    "charge.dispute.funds_withdrawn",
+    "charge.dispute.updated",
     "charge.failed",
     "charge.refunded",
     "charge.succeeded",
@@ -22,6 +27,9 @@ pub const EVENT_TYPES: &[&str] = &[
     "coupon.created",
     "coupon.deleted",
     "coupon.updated",
+    "credit_note.created",
+    "credit_note.updated",
+    "credit_note.voided",
     "customer.created",
     "customer.deleted",
     "customer.discount.created",
@@ -55,6 +63,10 @@ pub const EVENT_TYPES: &[&str] = &[
     "payment_method.attached",
     "payment_method.detached",
     "payment_method.updated",
+    "payout.canceled",
+    "payout.created",
+    "payout.paid",
+    "payout.updated",
     "price.created",
     "price.updated",
     "product.created",
@@ -69,6 +81,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "setup_intent.requires_action",
     "setup_intent.setup_failed",
     "setup_intent.succeeded",
+    "tax_rate.created",
+    "tax_rate.updated",
     "test_helpers.test_clock.advancing",
     "test_helpers.test_clock.created",
     "test_helpers.test_clock.deleted",
@@ -77,8 +91,7 @@ pub const EVENT_TYPES: &[&str] = &[
 
 /// Stripe's published event types this clone does not emit yet (accepted in
 /// `enabled_events`, since an endpoint may subscribe ahead of time).
-const KNOWN_ELSEWHERE: &[&str] =
-    &["invoice.upcoming", "checkout.session.completed", "charge.dispute.created", "charge.refund.updated", "payout.paid"];
+const KNOWN_ELSEWHERE: &[&str] = &["invoice.upcoming", "checkout.session.completed", "charge.refund.updated"];
 
 fn check_events(list: &[String]) -> StripeResult<()> {
     if list.is_empty() {

@@ -16,9 +16,9 @@ use crate::form::{self, Params};
 use crate::ids;
 use crate::model::idempotency::{self, Begin};
 use crate::model::{
-    DEFAULT_API_VERSION, Req, auth, balance, charges, checkout, coupons, customer_balance, customers, delivery, events, expand, invoices,
-    payment_intents, payment_links, payment_methods, prices, products, promotion_codes, public, refunds, setup_intents, subscriptions,
-    test_clocks, tokens, webhook_endpoints,
+    DEFAULT_API_VERSION, Req, auth, balance, charges, checkout, coupons, credit_notes, customer_balance, customers, delivery, disputes,
+    events, expand, invoices, payment_intents, payment_links, payment_methods, payouts, prices, products, promotion_codes, public, refunds,
+    setup_intents, subscriptions, tax_rates, test_clocks, tokens, webhook_endpoints,
 };
 
 /// Stripe's published endpoints this clone knows of (`METHOD /path`), built or not.
@@ -148,6 +148,28 @@ pub enum Op {
     PaymentLinksLineItems,
     TokensCreate,
     TokensRetrieve,
+    TaxRatesCreate,
+    TaxRatesList,
+    TaxRatesRetrieve,
+    TaxRatesUpdate,
+    CreditNotesCreate,
+    CreditNotesList,
+    CreditNotesPreview,
+    CreditNotesPreviewLines,
+    CreditNotesRetrieve,
+    CreditNotesUpdate,
+    CreditNotesLines,
+    CreditNotesVoid,
+    DisputesList,
+    DisputesRetrieve,
+    DisputesUpdate,
+    DisputesClose,
+    PayoutsCreate,
+    PayoutsList,
+    PayoutsRetrieve,
+    PayoutsUpdate,
+    PayoutsCancel,
+    AccountRetrieve,
 }
 
 pub struct Route {
@@ -282,6 +304,28 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/v1/payment_links/{payment_link}", Op::PaymentLinksRetrieve),
     r("POST", "/v1/payment_links/{payment_link}", Op::PaymentLinksUpdate),
     r("GET", "/v1/payment_links/{payment_link}/line_items", Op::PaymentLinksLineItems),
+    r("POST", "/v1/tax_rates", Op::TaxRatesCreate),
+    r("GET", "/v1/tax_rates", Op::TaxRatesList),
+    r("GET", "/v1/tax_rates/{tax_rate}", Op::TaxRatesRetrieve),
+    r("POST", "/v1/tax_rates/{tax_rate}", Op::TaxRatesUpdate),
+    r("POST", "/v1/credit_notes", Op::CreditNotesCreate),
+    r("GET", "/v1/credit_notes", Op::CreditNotesList),
+    r("GET", "/v1/credit_notes/preview", Op::CreditNotesPreview),
+    r("GET", "/v1/credit_notes/preview/lines", Op::CreditNotesPreviewLines),
+    r("GET", "/v1/credit_notes/{id}", Op::CreditNotesRetrieve),
+    r("POST", "/v1/credit_notes/{id}", Op::CreditNotesUpdate),
+    r("GET", "/v1/credit_notes/{credit_note}/lines", Op::CreditNotesLines),
+    r("POST", "/v1/credit_notes/{id}/void", Op::CreditNotesVoid),
+    r("GET", "/v1/disputes", Op::DisputesList),
+    r("GET", "/v1/disputes/{dispute}", Op::DisputesRetrieve),
+    r("POST", "/v1/disputes/{dispute}", Op::DisputesUpdate),
+    r("POST", "/v1/disputes/{dispute}/close", Op::DisputesClose),
+    r("POST", "/v1/payouts", Op::PayoutsCreate),
+    r("GET", "/v1/payouts", Op::PayoutsList),
+    r("GET", "/v1/payouts/{payout}", Op::PayoutsRetrieve),
+    r("POST", "/v1/payouts/{payout}", Op::PayoutsUpdate),
+    r("POST", "/v1/payouts/{payout}/cancel", Op::PayoutsCancel),
+    r("GET", "/v1/account", Op::AccountRetrieve),
     r("POST", "/v1/tokens", Op::TokensCreate),
     r("GET", "/v1/tokens/{token}", Op::TokensRetrieve),
 ];
@@ -679,6 +723,52 @@ async fn run(db: &Db, req: &Req, op: Op, args: &[String], p: &Params) -> StripeR
         Op::TokensRetrieve => {
             none()?;
             tokens::retrieve(db, a(0)).await
+        }
+        Op::TaxRatesCreate => tax_rates::create(db, req, p).await,
+        Op::TaxRatesList => tax_rates::list(db, p).await,
+        Op::TaxRatesRetrieve => {
+            none()?;
+            tax_rates::retrieve(db, a(0)).await
+        }
+        Op::TaxRatesUpdate => tax_rates::update(db, req, a(0), p).await,
+        Op::CreditNotesCreate => credit_notes::create(db, req, p).await,
+        Op::CreditNotesList => credit_notes::list(db, p).await,
+        Op::CreditNotesPreview => credit_notes::preview(db, p).await,
+        Op::CreditNotesPreviewLines => credit_notes::preview_lines(db, p).await,
+        Op::CreditNotesRetrieve => {
+            none()?;
+            credit_notes::retrieve(db, a(0)).await
+        }
+        Op::CreditNotesUpdate => credit_notes::update(db, req, a(0), p).await,
+        Op::CreditNotesLines => credit_notes::lines(db, a(0), p).await,
+        Op::DisputesList => disputes::list(db, p).await,
+        Op::DisputesRetrieve => {
+            none()?;
+            disputes::retrieve(db, a(0)).await
+        }
+        Op::DisputesUpdate => disputes::update(db, req, a(0), p).await,
+        Op::DisputesClose => {
+            none()?;
+            disputes::close(db, req, a(0)).await
+        }
+        Op::PayoutsCreate => payouts::create(db, req, p).await,
+        Op::PayoutsList => payouts::list(db, req, p).await,
+        Op::PayoutsRetrieve => {
+            none()?;
+            payouts::retrieve(db, req, a(0)).await
+        }
+        Op::PayoutsUpdate => payouts::update(db, req, a(0), p).await,
+        Op::PayoutsCancel => {
+            none()?;
+            payouts::cancel(db, req, a(0)).await
+        }
+        Op::AccountRetrieve => {
+            none()?;
+            payouts::account(db).await
+        }
+        Op::CreditNotesVoid => {
+            none()?;
+            credit_notes::void(db, req, a(0)).await
         }
     }
 }

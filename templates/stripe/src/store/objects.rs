@@ -33,6 +33,11 @@ pub enum Kind {
     CheckoutSession,
     PaymentLink,
     Token,
+    TaxRate,
+    CreditNote,
+    Dispute,
+    Payout,
+    Account,
 }
 
 pub const ALL: &[Kind] = &[
@@ -59,6 +64,11 @@ pub const ALL: &[Kind] = &[
     Kind::CheckoutSession,
     Kind::PaymentLink,
     Kind::Token,
+    Kind::TaxRate,
+    Kind::CreditNote,
+    Kind::Dispute,
+    Kind::Payout,
+    Kind::Account,
 ];
 
 impl Kind {
@@ -87,6 +97,11 @@ impl Kind {
             Kind::CheckoutSession => "checkout_sessions",
             Kind::PaymentLink => "payment_links",
             Kind::Token => "tokens",
+            Kind::TaxRate => "tax_rates",
+            Kind::CreditNote => "credit_notes",
+            Kind::Dispute => "disputes",
+            Kind::Payout => "payouts",
+            Kind::Account => "accounts",
         }
     }
 
@@ -116,6 +131,11 @@ impl Kind {
             Kind::CheckoutSession => "checkout.session",
             Kind::PaymentLink => "payment_link",
             Kind::Token => "token",
+            Kind::TaxRate => "tax_rate",
+            Kind::CreditNote => "credit_note",
+            Kind::Dispute => "dispute",
+            Kind::Payout => "payout",
+            Kind::Account => "account",
         }
     }
 
@@ -144,6 +164,11 @@ impl Kind {
             Kind::CheckoutSession => "cs",
             Kind::PaymentLink => "plink",
             Kind::Token => "tok",
+            Kind::TaxRate => "txr",
+            Kind::CreditNote => "cn",
+            Kind::Dispute => "dp",
+            Kind::Payout => "po",
+            Kind::Account => "acct",
         }
     }
 
@@ -172,6 +197,8 @@ impl Kind {
             Kind::SubscriptionItem => (None, s("subscription")),
             Kind::PromotionCode => (None, s("code")),
             Kind::CheckoutSession => (s("customer"), s("payment_intent")),
+            Kind::CreditNote => (s("customer"), s("invoice")),
+            Kind::Dispute => (None, s("charge")),
             _ => (None, None),
         }
     }
