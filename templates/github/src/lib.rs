@@ -12,7 +12,10 @@
 //! repositories; team permissions count in repository access), forks and
 //! cross-repository pull requests, notifications for mentions, assignments and
 //! review requests, issue and repository search, repository webhooks with
-//! signed deliveries, and `/rate_limit`. `COVERAGE.md` lists every published operation
+//! signed deliveries, the Checks API (check runs and suites, annotations,
+//! `check_run`/`check_suite` events), commit comments, deployments with their
+//! statuses and environments, repository invitations, release assets (uploaded
+//! to the release's `upload_url` on this clone), and `/rate_limit`. `COVERAGE.md` lists every published operation
 //! and whether it is built; the rest answer 404 naming the operation.
 //!
 //! The clone's own control plane lives under `/api` (`routes/control.rs`):
@@ -62,6 +65,11 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0005_teams", sql: include_str!("../migrations/0005_teams.sql") },
     Migration { name: "0006_forks", sql: include_str!("../migrations/0006_forks.sql") },
     Migration { name: "0007_notifications", sql: include_str!("../migrations/0007_notifications.sql") },
+    Migration { name: "0008_checks", sql: include_str!("../migrations/0008_checks.sql") },
+    Migration { name: "0009_commit_comments", sql: include_str!("../migrations/0009_commit_comments.sql") },
+    Migration { name: "0010_deployments", sql: include_str!("../migrations/0010_deployments.sql") },
+    Migration { name: "0011_invitations", sql: include_str!("../migrations/0011_invitations.sql") },
+    Migration { name: "0012_release_assets", sql: include_str!("../migrations/0012_release_assets.sql") },
     // -- later migrations go here, one line each, in number order --
 ];
 
@@ -101,6 +109,19 @@ pub const RESOURCES: &[Resource] = &[
     Resource { name: "hooks", table: "hooks", key: &["id"], columns: &[] },
     Resource { name: "statuses", table: "commit_statuses", key: &["id"], columns: &[] },
     Resource { name: "releases", table: "releases", key: &["id"], columns: &[] },
+    Resource { name: "check_suites", table: "check_suites", key: &["id"], columns: &[] },
+    Resource { name: "check_runs", table: "check_runs", key: &["id"], columns: &[] },
+    Resource { name: "commit_comments", table: "commit_comments", key: &["id"], columns: &[] },
+    Resource { name: "deployments", table: "deployments", key: &["id"], columns: &[] },
+    Resource { name: "deployment_statuses", table: "deployment_statuses", key: &["id"], columns: &[] },
+    Resource { name: "environments", table: "environments", key: &["id"], columns: &[] },
+    Resource { name: "repository_invitations", table: "repo_invitations", key: &["id"], columns: &[] },
+    Resource {
+        name: "release_assets",
+        table: "release_assets",
+        key: &["id"],
+        columns: &["id", "release_id", "repo_id", "name", "label", "content_type", "size", "digest", "uploader_id"],
+    },
 ];
 
 pub struct GithubTemplate;

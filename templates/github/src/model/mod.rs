@@ -1,7 +1,10 @@
 //! The rules of the clone; no HTTP types, SQL only through `store`.
 
 pub mod access;
+pub mod assets;
+pub mod checks;
 pub mod content;
+pub mod deployments;
 pub mod gitdb;
 pub mod hooks;
 pub mod issues;

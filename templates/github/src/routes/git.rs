@@ -17,7 +17,7 @@ use crate::store::git as gstore;
 use crate::store::repos::RepoRow;
 use crate::wire::{Listing, json_value, now, unb64};
 
-fn branch_json(cx: &Cx, r: &RepoRow, name: &str, commit: Value) -> Value {
+pub(super) fn branch_json(cx: &Cx, r: &RepoRow, name: &str, commit: Value) -> Value {
     let full = r.full_name();
     let enc = objects::encode_segment(name);
     json!({
@@ -221,6 +221,7 @@ async fn push_hook(
         "pusher": { "name": me.login, "email": me.email },
     });
     hooks::emit(&cx.ctx, &cx.db, &cx.base, r, me, "push", payload).await?;
+    super::checks::pushed(cx, r, me, sha).await?;
     // Open pull requests from this branch moved: `pull_request` `synchronize`.
     if crate::store::hooks::of_repo(&*cx.db, r.id).await?.is_empty() {
         return Ok(());

@@ -7,10 +7,15 @@
 //! authentication (401 `Bad credentials`), the per-token rate limit and its
 //! `X-RateLimit-*` headers, `X-GitHub-Request-Id`, and `ETag`/`If-None-Match` → 304.
 
+mod assets;
+mod checks;
+mod commits;
 mod control;
+mod deployments;
 mod forks;
 mod git;
 mod hooks;
+mod invitations;
 mod issues;
 mod notifications;
 mod pulls;
@@ -188,8 +193,12 @@ pub fn router() -> Router<CloneCtx> {
             get(repos::is_collaborator).put(repos::add_collaborator).delete(repos::remove_collaborator),
         )
         .route("/repos/{owner}/{repo}/collaborators/{user}/permission", get(repos::collaborator_permission))
+        .route("/repos/{owner}/{repo}/invitations", get(invitations::list_for_repo))
+        .route("/repos/{owner}/{repo}/invitations/{id}", patch(invitations::update).delete(invitations::delete))
+        .route("/user/repository_invitations", get(invitations::list_mine))
+        .route("/user/repository_invitations/{id}", patch(invitations::accept).delete(invitations::decline))
         .route("/repos/{owner}/{repo}/branches", get(git::list_branches))
-        .route("/repos/{owner}/{repo}/branches/{*branch}", get(git::get_branch))
+        .route("/repos/{owner}/{repo}/branches/{*branch}", get(git::get_branch).post(commits::rename_branch))
         .route("/repos/{owner}/{repo}/contents", get(git::get_root_contents))
         .route("/repos/{owner}/{repo}/contents/", get(git::get_root_contents))
         .route("/repos/{owner}/{repo}/contents/{*path}", get(git::get_contents).put(git::put_contents).delete(git::delete_contents))
@@ -197,9 +206,27 @@ pub fn router() -> Router<CloneCtx> {
         .route("/repos/{owner}/{repo}/commits", get(git::list_commits))
         .route("/repos/{owner}/{repo}/commits/{sha}", get(git::get_commit))
         .route("/repos/{owner}/{repo}/commits/{sha}/statuses", get(git::list_statuses))
+        .route("/repos/{owner}/{repo}/commits/{sha}/comments", get(commits::list_for_commit).post(commits::create))
+        .route("/repos/{owner}/{repo}/commits/{sha}/pulls", get(commits::pulls_of_commit))
+        .route("/repos/{owner}/{repo}/comments", get(commits::list_for_repo))
+        .route("/repos/{owner}/{repo}/comments/{id}", get(commits::get).patch(commits::update).delete(commits::delete))
+        .route("/repos/{owner}/{repo}/comments/{id}/reactions", get(commits::list_reactions).post(commits::react))
+        .route("/repos/{owner}/{repo}/comments/{id}/reactions/{reaction}", delete(commits::unreact))
         .route("/repos/{owner}/{repo}/commits/{sha}/status", get(git::combined_status))
         // GitHub still answers the older `GET /repos/{o}/{r}/statuses/{ref}` (PyGithub uses it).
         .route("/repos/{owner}/{repo}/statuses/{sha}", post(git::create_status).get(git::list_statuses))
+        // checks
+        .route("/repos/{owner}/{repo}/check-runs", post(checks::create_run))
+        .route("/repos/{owner}/{repo}/check-runs/{id}", get(checks::get_run).patch(checks::update_run))
+        .route("/repos/{owner}/{repo}/check-runs/{id}/annotations", get(checks::annotations))
+        .route("/repos/{owner}/{repo}/check-runs/{id}/rerequest", post(checks::rerequest_run))
+        .route("/repos/{owner}/{repo}/check-suites", post(checks::create_suite))
+        .route("/repos/{owner}/{repo}/check-suites/preferences", patch(checks::set_preferences))
+        .route("/repos/{owner}/{repo}/check-suites/{id}", get(checks::get_suite))
+        .route("/repos/{owner}/{repo}/check-suites/{id}/check-runs", get(checks::runs_of_suite))
+        .route("/repos/{owner}/{repo}/check-suites/{id}/rerequest", post(checks::rerequest_suite))
+        .route("/repos/{owner}/{repo}/commits/{sha}/check-runs", get(checks::runs_for_ref))
+        .route("/repos/{owner}/{repo}/commits/{sha}/check-suites", get(checks::suites_for_ref))
         .route("/repos/{owner}/{repo}/tags", get(git::list_tags))
         .route("/repos/{owner}/{repo}/contributors", get(git::contributors))
         .route("/repos/{owner}/{repo}/languages", get(git::languages))
@@ -217,11 +244,27 @@ pub fn router() -> Router<CloneCtx> {
         .route("/repos/{owner}/{repo}/git/tags/{sha}", get(git::get_tag))
         .route("/repos/{owner}/{repo}/git/blobs", post(git::create_blob))
         .route("/repos/{owner}/{repo}/git/blobs/{sha}", get(git::get_blob))
+        // deployments and environments
+        .route("/repos/{owner}/{repo}/deployments", get(deployments::list).post(deployments::create))
+        .route("/repos/{owner}/{repo}/deployments/{id}", get(deployments::get).delete(deployments::delete))
+        .route("/repos/{owner}/{repo}/deployments/{id}/statuses", get(deployments::list_statuses).post(deployments::create_status))
+        .route("/repos/{owner}/{repo}/deployments/{id}/statuses/{status_id}", get(deployments::get_status))
+        .route("/repos/{owner}/{repo}/environments", get(deployments::list_envs))
+        .route(
+            "/repos/{owner}/{repo}/environments/{name}",
+            get(deployments::get_env).put(deployments::put_env).delete(deployments::delete_env),
+        )
         // releases
         .route("/repos/{owner}/{repo}/releases", get(releases::list).post(releases::create))
         .route("/repos/{owner}/{repo}/releases/latest", get(releases::latest))
         .route("/repos/{owner}/{repo}/releases/tags/{tag}", get(releases::by_tag))
         .route("/repos/{owner}/{repo}/releases/{id}", get(releases::get).patch(releases::update).delete(releases::delete))
+        .route(
+            "/repos/{owner}/{repo}/releases/{id}/assets",
+            get(assets::list).post(assets::upload).layer(axum::extract::DefaultBodyLimit::max(ASSET_LIMIT)),
+        )
+        .route("/repos/{owner}/{repo}/releases/assets/{id}", get(assets::get).patch(assets::update).delete(assets::delete))
+        .route("/{owner}/{repo}/releases/download/{tag}/{name}", get(assets::browser_download))
         // issues
         .route("/issues", get(issues::list_all))
         .route("/repos/{owner}/{repo}/issues", get(issues::list).post(issues::create))
@@ -516,7 +559,56 @@ pub const BUILT: &[&str] = &[
     "activity/list-repo-notifications-for-authenticated-user",
     "activity/mark-repo-notifications-as-read",
     "meta/root",
+    "checks/create",
+    "checks/get",
+    "checks/update",
+    "checks/list-annotations",
+    "checks/rerequest-run",
+    "checks/list-for-ref",
+    "checks/list-for-suite",
+    "checks/create-suite",
+    "checks/get-suite",
+    "checks/list-suites-for-ref",
+    "checks/rerequest-suite",
+    "checks/set-suites-preferences",
+    "repos/create-commit-comment",
+    "repos/list-comments-for-commit",
+    "repos/list-commit-comments-for-repo",
+    "repos/get-commit-comment",
+    "repos/update-commit-comment",
+    "repos/delete-commit-comment",
+    "reactions/list-for-commit-comment",
+    "reactions/create-for-commit-comment",
+    "reactions/delete-for-commit-comment",
+    "repos/list-pull-requests-associated-with-commit",
+    "repos/rename-branch",
+    "repos/compare-commits-with-basehead",
+    "repos/create-deployment",
+    "repos/list-deployments",
+    "repos/get-deployment",
+    "repos/delete-deployment",
+    "repos/create-deployment-status",
+    "repos/list-deployment-statuses",
+    "repos/get-deployment-status",
+    "repos/get-all-environments",
+    "repos/get-environment",
+    "repos/create-or-update-environment",
+    "repos/delete-an-environment",
+    "repos/list-invitations",
+    "repos/update-invitation",
+    "repos/delete-invitation",
+    "repos/list-invitations-for-authenticated-user",
+    "repos/accept-invitation-for-authenticated-user",
+    "repos/decline-invitation-for-authenticated-user",
+    "repos/upload-release-asset",
+    "repos/list-release-assets",
+    "repos/get-release-asset",
+    "repos/update-release-asset",
+    "repos/delete-release-asset",
 ];
+
+/// The largest release asset the clone takes in one upload (GitHub's limit is 2 GiB).
+const ASSET_LIMIT: usize = 256 * 1024 * 1024;
 
 /// GitHub's published operations (`operationId METHOD path`), for the fallback
 /// and `COVERAGE.md`.

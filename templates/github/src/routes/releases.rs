@@ -1,5 +1,5 @@
 //! Releases: list, create (tagging `target_commitish` when published), get, get
-//! latest, get by tag, update, delete. Release assets are not built.
+//! latest, get by tag, update, delete. Assets are in `assets.rs`.
 
 use axum::body::Bytes;
 use axum::extract::Path;
@@ -19,6 +19,7 @@ use crate::store::repos::RepoRow;
 use crate::wire::{Listing, iso, iso_opt, json_value, now};
 
 async fn render(cx: &Cx, r: &RepoRow, rel: &ReleaseRow) -> GhResult<Value> {
+    let assets = super::assets::of_release(cx, r, rel).await?;
     let author = accounts::by_id(&*cx.db, rel.author_id).await?.map(|a| objects::user_ref(&cx.base, &a)).unwrap_or(Value::Null);
     let full = r.full_name();
     let u = format!("{}/repos/{full}/releases/{}", cx.base, rel.id);
@@ -29,7 +30,7 @@ async fn render(cx: &Cx, r: &RepoRow, rel: &ReleaseRow) -> GhResult<Value> {
         "node_id": crate::wire::node_id("Release", rel.id), "tag_name": rel.tag_name, "target_commitish": rel.target_commitish,
         "name": rel.name, "draft": rel.draft, "prerelease": rel.prerelease, "immutable": false,
         "created_at": iso(rel.created_at), "updated_at": iso(rel.created_at), "published_at": iso_opt(rel.published_at),
-        "assets": [], "tarball_url": format!("{}/repos/{full}/tarball/{tag}", cx.base), "zipball_url": format!("{}/repos/{full}/zipball/{tag}", cx.base),
+        "assets": assets, "tarball_url": format!("{}/repos/{full}/tarball/{tag}", cx.base), "zipball_url": format!("{}/repos/{full}/zipball/{tag}", cx.base),
         "body": rel.body,
     }))
 }
@@ -168,6 +169,7 @@ pub async fn delete(cx: Cx, Path((owner, repo, id)): Path<(String, String, Strin
     let (r, perm) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Write).await?;
     let rel = by_id(&cx, &r, perm, &id).await?;
     let mut tx = asym_store::begin_write(&cx.db).await?;
+    crate::store::assets::delete_of_release(&mut *tx, rel.id).await?;
     store::delete(&mut *tx, rel.id).await?;
     tx.commit().await?;
     Ok(no_content())

@@ -242,10 +242,14 @@ pub async fn add_collaborator(cx: Cx, Path((owner, repo, user)): Path<(String, S
     if Perm::parse(&perm) == Perm::None {
         return Err(GhError::invalid("Repository", "permission"));
     }
+    if r.owner_kind == "User" {
+        // A user-owned repository invites the collaborator (`201`, or `204` when they already are one).
+        return super::invitations::invite(&cx, &r, &u, &perm).await;
+    }
     let mut tx = asym_store::begin_write(&cx.db).await?;
     repos::set_collaborator(&mut tx, r.id, u.id, &perm).await?;
     tx.commit().await?;
-    // This clone adds collaborators directly (no invitation step).
+    // An organization's repository adds the collaborator at once.
     Ok(no_content())
 }
 

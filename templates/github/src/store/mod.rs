@@ -2,8 +2,13 @@
 //! (`$n` placeholders, BIGINT/TEXT/BLOB/DOUBLE columns, flags as 0/1).
 
 pub mod accounts;
+pub mod assets;
+pub mod checks;
+pub mod commit_comments;
+pub mod deployments;
 pub mod git;
 pub mod hooks;
+pub mod invitations;
 pub mod issues;
 pub mod notifications;
 pub mod pulls;

@@ -174,6 +174,17 @@ pub async fn delete(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()> {
         "DELETE FROM team_review_requests WHERE issue_id IN (SELECT id FROM issues WHERE repo_id = $1)",
         "DELETE FROM commit_statuses WHERE repo_id = $1",
         "DELETE FROM releases WHERE repo_id = $1",
+        "DELETE FROM check_annotations WHERE run_id IN (SELECT id FROM check_runs WHERE repo_id = $1)",
+        "DELETE FROM check_runs WHERE repo_id = $1",
+        "DELETE FROM check_suites WHERE repo_id = $1",
+        "DELETE FROM check_suite_prefs WHERE repo_id = $1",
+        "DELETE FROM reactions WHERE subject = 'commit_comment' AND subject_id IN (SELECT id FROM commit_comments WHERE repo_id = $1)",
+        "DELETE FROM commit_comments WHERE repo_id = $1",
+        "DELETE FROM deployment_statuses WHERE repo_id = $1",
+        "DELETE FROM deployments WHERE repo_id = $1",
+        "DELETE FROM environments WHERE repo_id = $1",
+        "DELETE FROM repo_invitations WHERE repo_id = $1",
+        "DELETE FROM release_assets WHERE repo_id = $1",
         "DELETE FROM repos WHERE id = $1",
     ] {
         sqlx::query(sql).bind(id).execute(&mut *conn).await?;
