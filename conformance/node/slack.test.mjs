@@ -353,10 +353,10 @@ describe('errors', () => {
   test('a published method that is not built answers not_implemented', async () => {
     const c = client(clone.tokens.bot, noRetry);
     // Methods Slack publishes that the clone has not built yet (see templates/slack/COVERAGE.md).
-    const data = await platformError(c.views.open({ trigger_id: '12345.98765.abcd2358fdea', view: { type: 'modal', title: { type: 'plain_text', text: 'x' }, blocks: [] } }));
+    const data = await platformError(c.dialog.open({ trigger_id: '12345.98765.abcd2358fdea', dialog: { title: 'x', callback_id: 'c', elements: [] } }));
     assert.equal(data.error, 'not_implemented');
-    assert.equal(data.req_method, 'views.open');
-    assert.equal((await platformError(c.views.publish({ user_id: 'U0ACMEDANA', view: { type: 'home', blocks: [] } }))).error, 'not_implemented');
+    assert.equal(data.req_method, 'dialog.open');
+    assert.equal((await platformError(c.rtm.connect())).error, 'not_implemented');
   });
 
   test('an unknown method answers unknown_method', async () => {
