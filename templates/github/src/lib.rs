@@ -70,6 +70,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0010_deployments", sql: include_str!("../migrations/0010_deployments.sql") },
     Migration { name: "0011_invitations", sql: include_str!("../migrations/0011_invitations.sql") },
     Migration { name: "0012_release_assets", sql: include_str!("../migrations/0012_release_assets.sql") },
+    Migration { name: "0013_issue_state_index", sql: include_str!("../migrations/0013_issue_state_index.sql") },
     // -- later migrations go here, one line each, in number order --
 ];
 

@@ -578,10 +578,16 @@ pub async fn page_of_repo(
     .bind(offset)
     .fetch_all(&mut *conn)
     .await?;
-    let total: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM issues WHERE repo_id = $1 AND ($2 = 'all' OR state = $2)")
-        .bind(repo)
-        .bind(state)
-        .fetch_one(&mut *conn)
-        .await?;
+    // The Link header's `last` needs the count on every page: counted off an
+    // index alone (`issues_repo_state`), never by reading each issue's row.
+    let total: i64 = if state == "all" {
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM issues WHERE repo_id = $1").bind(repo).fetch_one(&mut *conn).await?
+    } else {
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM issues WHERE repo_id = $1 AND state = $2")
+            .bind(repo)
+            .bind(state)
+            .fetch_one(&mut *conn)
+            .await?
+    };
     Ok((rows, total))
 }
