@@ -9,8 +9,11 @@ use sqlx::sqlite::SqliteConnectOptions;
 
 use crate::StoreResult;
 
-/// Run on every new connection (WAL is persistent, the others are not).
-pub const PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+/// Run on every new connection (WAL is persistent, the others are not). An 8 MiB
+/// page cache per connection (SQLite's default is 2 MiB) keeps a busy clone's
+/// JSON documents in memory: perf showed a tenth of a Stripe confirmation in
+/// pread. It fills only as pages are read, so an idle clone does not pay for it.
+pub const PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192;";
 
 /// Parses `sqlite:///abs/path` (or `sqlite:relative`) into a path.
 pub fn path_from_url(url: &str) -> Option<std::path::PathBuf> {
