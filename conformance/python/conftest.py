@@ -11,6 +11,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+import urllib.error
+import urllib.request
 import uuid
 import time
 from pathlib import Path
@@ -112,3 +114,32 @@ def wait_for(what, probe, timeout=10.0):
             return got
         time.sleep(0.05)
     pytest.fail(f"timed out waiting for {what}")
+
+
+def http(method, url, body=None, headers=None):
+    """(status, parsed JSON) of one request; HTTP errors are answers, not exceptions."""
+    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def admin_token(home, clone_id):
+    """The clone's admin token, from the registry of the ASYM_HOME that spun it."""
+
+    def find(node):
+        if isinstance(node, dict):
+            if node.get("id") == clone_id and "adminToken" in node:
+                return node["adminToken"]
+            node = list(node.values())
+        if isinstance(node, list):
+            return next((t for t in map(find, node) if t), None)
+        return None
+
+    with open(os.path.join(home, "registry.json")) as f:
+        token = find(json.load(f))
+    assert token, f"the registry does not name clone {clone_id}"
+    return token

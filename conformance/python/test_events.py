@@ -12,11 +12,8 @@ module spins a clone of its own, the same way conftest.py does, and destroys it 
 """
 
 import json
-import os
 import threading
 import time
-import urllib.error
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -24,7 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
-from conftest import _asym, api_error, spun_clone, unique, wait_for
+from conftest import _asym, admin_token, api_error, http, spun_clone, unique, wait_for
 
 TEAM = "T0ACME0001"
 DANA = "U0ACMEDANA"
@@ -34,17 +31,6 @@ SUPPORT = "C0ACMESUPP"
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def http(method, url, body=None, headers=None):
-    """(status, parsed JSON) of one request; HTTP errors are answers, not exceptions."""
-    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
 
 
 def bearer(token):
@@ -138,24 +124,6 @@ def manifest(name, bot=(), user=(), url=None, bot_events=(), user_events=()):
     if url:
         m["settings"]["event_subscriptions"] = {"request_url": url, "bot_events": list(bot_events), "user_events": list(user_events)}
     return m
-
-
-def admin_token(home, clone_id):
-    """The clone's admin token, from the registry of the ASYM_HOME that spun it."""
-
-    def find(node):
-        if isinstance(node, dict):
-            if node.get("id") == clone_id and "adminToken" in node:
-                return node["adminToken"]
-            node = list(node.values())
-        if isinstance(node, list):
-            return next((t for t in map(find, node) if t), None)
-        return None
-
-    with open(os.path.join(home, "registry.json")) as f:
-        token = find(json.load(f))
-    assert token, f"the registry does not name clone {clone_id}"
-    return token
 
 
 # --- fixtures --------------------------------------------------------------------------------

@@ -16,8 +16,6 @@ import os
 import shutil
 import tempfile
 import threading
-import urllib.error
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -26,32 +24,9 @@ from slack_sdk import WebClient
 from slack_sdk.socket_mode import SocketModeClient
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from conftest import ASYM_BIN, RATE_LIMIT_ARGS, _asym, api_error, unique, wait_for
+from conftest import ASYM_BIN, RATE_LIMIT_ARGS, _asym, admin_token, api_error, http, unique, wait_for
 
 PORTS = {"portRange": {"start": 4820, "end": 4829}}
-
-
-def http(method, url, body=None, headers=None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
-
-
-def admin_token(home, clone_id):
-    def find(node):
-        if isinstance(node, dict):
-            if node.get("id") == clone_id and "adminToken" in node:
-                return node["adminToken"]
-            node = list(node.values())
-        if isinstance(node, list):
-            return next((t for t in map(find, node) if t), None)
-        return None
-
-    return find(json.loads(Path(home, "registry.json").read_text()))
 
 
 class Recorder:

@@ -26,34 +26,11 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from conftest import ASYM_BIN, RATE_LIMIT_ARGS, _asym, api_error, unique
+from conftest import ASYM_BIN, RATE_LIMIT_ARGS, _asym, admin_token, api_error, http, unique
 
 PORTS = {"portRange": {"start": 4800, "end": 4819}}
 DANA = "U0ACMEDANA"
 PRIYA = "U0ACMEPRIA"
-
-
-def http(method, url, body=None, headers=None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
-
-
-def admin_token(home, clone_id):
-    def find(node):
-        if isinstance(node, dict):
-            if node.get("id") == clone_id and "adminToken" in node:
-                return node["adminToken"]
-            node = list(node.values())
-        if isinstance(node, list):
-            return next((t for t in map(find, node) if t), None)
-        return None
-
-    return find(json.loads(Path(home, "registry.json").read_text()))
 
 
 def modal(title, blocks=None, **extra):
