@@ -173,3 +173,13 @@ pub async fn repo_with(db: &Pool, caller: &Caller, owner: &str, name: &str, need
     }
     Ok((r, p))
 }
+
+/// Only a comment's author, or a caller with push access, may `action`
+/// ("update", "delete") it.
+pub fn may_change_comment(author: i64, caller: i64, perm: Perm, action: &str) -> GhResult<()> {
+    if author == caller || perm >= Perm::Write {
+        Ok(())
+    } else {
+        Err(GhError::Forbidden(format!("Must have push access to {action} this comment.")))
+    }
+}

@@ -168,3 +168,9 @@ pub fn str_field(v: &Value, k: &str, resource: &'static str) -> GhResult<Option<
         Some(_) => Err(GhError::Validation(vec![FieldError::custom(resource, k, format!("{k} is not a string"))])),
     }
 }
+
+/// A comment's `body`: required and not empty, answered as GitHub answers for
+/// `resource` (`IssueComment`, `CommitComment`).
+pub fn comment_body(v: &Value, resource: &'static str) -> GhResult<String> {
+    str_field(v, "body", resource)?.filter(|b| !b.is_empty()).ok_or_else(|| GhError::missing(resource, "body"))
+}

@@ -11,7 +11,7 @@ use crate::errors::{FieldError, GhError, GhResult};
 use crate::git::{self, Files};
 use crate::model::access::{self, Perm};
 use crate::model::issues::{Associations, users};
-use crate::model::repos::str_field;
+use crate::model::repos::{comment_body, str_field};
 use crate::model::{gitdb, hooks};
 use crate::objects;
 use crate::store::commit_comments::{self as store, CommitCommentRow};
@@ -59,8 +59,7 @@ pub async fn create(cx: Cx, Path((owner, repo, sha)): Path<(String, String, Stri
     let (r, _) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
     let me = cx.caller.require()?.clone();
     let v = json_value(&body).await?;
-    let text =
-        str_field(&v, "body", "CommitComment")?.filter(|b| !b.is_empty()).ok_or_else(|| GhError::missing("CommitComment", "body"))?;
+    let text = comment_body(&v, "CommitComment")?;
     let path = str_field(&v, "path", "CommitComment")?;
     let position = int_field(&v, "position")?;
     let line = int_field(&v, "line")?;
@@ -136,12 +135,9 @@ pub async fn update(cx: Cx, Path((owner, repo, id)): IdPath, body: Bytes) -> Han
     let (r, perm) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
     let me = cx.caller.require()?.clone();
     let v = json_value(&body).await?;
-    let text =
-        str_field(&v, "body", "CommitComment")?.filter(|b| !b.is_empty()).ok_or_else(|| GhError::missing("CommitComment", "body"))?;
+    let text = comment_body(&v, "CommitComment")?;
     let mut c = comment_of(&cx, &r, id).await?;
-    if c.user_id != me.id && perm < Perm::Write {
-        return Err(GhError::Forbidden("Must have push access to update this comment.".into()));
-    }
+    access::may_change_comment(c.user_id, me.id, perm, "update")?;
     let at = now();
     let mut tx = asym_store::begin_write(&cx.db).await?;
     store::update_body(&mut *tx, c.id, &text, at).await?;
@@ -155,9 +151,7 @@ pub async fn delete(cx: Cx, Path((owner, repo, id)): IdPath) -> Handler {
     let (r, perm) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
     let me = cx.caller.require()?.clone();
     let c = comment_of(&cx, &r, id).await?;
-    if c.user_id != me.id && perm < Perm::Write {
-        return Err(GhError::Forbidden("Must have push access to delete this comment.".into()));
-    }
+    access::may_change_comment(c.user_id, me.id, perm, "delete")?;
     let mut tx = asym_store::begin_write(&cx.db).await?;
     store::delete(&mut tx, c.id).await?;
     tx.commit().await?;

@@ -14,7 +14,7 @@ use crate::errors::{FieldError, GhError, GhResult};
 use crate::model::access::{self, Perm};
 use crate::model::hooks;
 use crate::model::issues::{self as model, Associations};
-use crate::model::repos::str_field;
+use crate::model::repos::{comment_body, str_field};
 use crate::objects;
 use crate::store::accounts::{self, AccountRow};
 use crate::store::issues::{self as store, CommentRow, IssueRow, LabelRow, MilestoneRow, ReactionRow};
@@ -384,7 +384,7 @@ pub async fn create_comment(cx: Cx, Path((owner, repo, number)): IssuePath, body
     let (r, perm) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
     let me = cx.caller.require()?.clone();
     let v = json_value(&body).await?;
-    let text = str_field(&v, "body", "IssueComment")?.filter(|b| !b.is_empty()).ok_or_else(|| GhError::missing("IssueComment", "body"))?;
+    let text = comment_body(&v, "IssueComment")?;
     let i = issue_of(&cx, &r, number).await?;
     if i.locked && perm < Perm::Write {
         return Err(GhError::Forbidden("Unable to create comment because issue is locked.".into()));
@@ -424,11 +424,9 @@ pub async fn update_comment(cx: Cx, Path((owner, repo, id)): IssuePath, body: By
     let (r, perm) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
     let me = cx.caller.require()?.clone();
     let v = json_value(&body).await?;
-    let text = str_field(&v, "body", "IssueComment")?.filter(|b| !b.is_empty()).ok_or_else(|| GhError::missing("IssueComment", "body"))?;
+    let text = comment_body(&v, "IssueComment")?;
     let mut c = comment_of(&cx, &r, id).await?;
-    if c.user_id != me.id && perm < Perm::Write {
-        return Err(GhError::Forbidden("Must have push access to update this comment.".into()));
-    }
+    access::may_change_comment(c.user_id, me.id, perm, "update")?;
     let at = now();
     let mut tx = asym_store::begin_write(&cx.db).await?;
     store::update_comment(&mut *tx, c.id, &text, at).await?;
@@ -442,9 +440,7 @@ pub async fn delete_comment(cx: Cx, Path((owner, repo, id)): IssuePath) -> Handl
     let (r, perm) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
     let me = cx.caller.require()?.clone();
     let c = comment_of(&cx, &r, id).await?;
-    if c.user_id != me.id && perm < Perm::Write {
-        return Err(GhError::Forbidden("Must have push access to delete this comment.".into()));
-    }
+    access::may_change_comment(c.user_id, me.id, perm, "delete")?;
     let mut tx = asym_store::begin_write(&cx.db).await?;
     store::delete_comment(&mut tx, &c).await?;
     tx.commit().await?;
