@@ -198,22 +198,24 @@ impl InlineConnection {
     ) -> Result<(), Error> {
         let values = args.map(|a| a.values.0).unwrap_or_default();
         if persistent {
+            let mut stmt = match self.conn.prepare_cached(sql) {
+                Ok(stmt) => stmt,
+                Err(rusqlite::Error::MultipleStatement) => return self.run_batch(sql, &values, first_only, out),
+                Err(e) => return Err(db_error(e)),
+            };
             let columns = match self.columns.get(sql) {
                 Some(c) => c.clone(),
                 None => {
-                    let stmt = self.conn.prepare_cached(sql);
-                    match stmt {
-                        Ok(stmt) => {
-                            let c = columns_of(&stmt);
-                            self.columns.insert(sql.to_string(), c.clone());
-                            c
-                        }
-                        Err(rusqlite::Error::MultipleStatement) => return self.run_batch(sql, &values, first_only, out),
-                        Err(e) => return Err(db_error(e)),
+                    // Bounded like the statement cache: SQL built per call (IN
+                    // lists of varying length) must not grow it without end.
+                    if self.columns.len() >= STATEMENT_CACHE {
+                        self.columns.clear();
                     }
+                    let c = columns_of(&stmt);
+                    self.columns.insert(sql.to_string(), c.clone());
+                    c
                 }
             };
-            let mut stmt = self.conn.prepare_cached(sql).map_err(db_error)?;
             return step_all(&self.conn, &mut stmt, &columns, &values, &mut 0, first_only, out);
         }
         self.run_batch(sql, &values, first_only, out)
@@ -845,6 +847,19 @@ mod tests {
         let mut tx = pool::begin_write(&p).await.unwrap();
         sqlx::query("INSERT INTO t (id) VALUES ('after')").execute(&mut *tx).await.unwrap();
         tx.commit().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn statements_built_per_call_do_not_grow_the_cache_without_end() {
+        use sqlx::Connection;
+        let (_dir, p) = pool().await;
+        let mut conn = p.acquire().await.unwrap();
+        for n in 0..(super::STATEMENT_CACHE + 50) {
+            let sql = format!("SELECT {n} AS n FROM t WHERE id = $1");
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind("x").fetch_optional(&mut *conn).await.unwrap();
+        }
+        let cached = conn.cached_statements_size();
+        assert!(cached > 0 && cached <= super::STATEMENT_CACHE, "{cached}");
     }
 
     #[tokio::test]
