@@ -1,6 +1,8 @@
-//! How a clone opens its SQLite file: WAL for concurrent readers, a busy timeout so
-//! writers queue instead of failing, foreign keys on. Pragmas are per connection,
-//! so they run on every new connection of the pool.
+//! How a clone opens its SQLite file: WAL for concurrent readers, NORMAL sync, a
+//! larger page cache. Pragmas are per connection, so they run on every new
+//! connection of the pool; the busy timeout and foreign keys, which every
+//! connection needs (images and readers too), are set by the driver when it
+//! opens one (`inline_sqlite`).
 
 use std::path::Path;
 use std::str::FromStr;
@@ -13,7 +15,7 @@ use crate::StoreResult;
 /// page cache per connection (SQLite's default is 2 MiB) keeps a busy clone's
 /// JSON documents in memory: perf showed a tenth of a Stripe confirmation in
 /// pread. It fills only as pages are read, so an idle clone does not pay for it.
-pub const PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192;";
+pub const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192;";
 
 /// Parses `sqlite:///abs/path` (or `sqlite:relative`) into a path.
 pub fn path_from_url(url: &str) -> Option<std::path::PathBuf> {
