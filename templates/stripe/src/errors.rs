@@ -63,6 +63,12 @@ impl StripeError {
         Self::coded("parameter_unknown", format!("Received unknown parameter: {param}"), Some(param))
     }
 
+    /// A parameter Stripe accepts that this clone does not act on yet: refused by
+    /// name rather than accepted and ignored.
+    pub fn not_built(param: &str) -> Self {
+        Self::invalid_param(format!("The `{param}` parameter is not implemented by this clone yet."), param)
+    }
+
     pub fn no_such(what: &'static str, id: &str, param: &str) -> Self {
         StripeError::NoSuch { what, id: id.to_string(), param: param.to_string() }
     }

@@ -47,6 +47,11 @@ async fn checkout_errors_are_stripes() {
     assert_eq!(r.body["error"]["message"], "You may only specify one of these parameters: customer, customer_email.");
     let r = c.post("/v1/checkout/sessions", &format!("mode=payment&bogus=1&line_items[0][price]={once}")).await;
     assert_eq!(r.body["error"]["code"], "parameter_unknown");
+    // Accepted by Stripe, not acted on by the clone yet: refused by name, never ignored.
+    let r = c.post("/v1/checkout/sessions", &format!("mode=payment&line_items[0][price]={once}&line_items[0][tax_rates][0]=txr_x")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["error"]["param"], "line_items[0][tax_rates]");
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("not implemented by this clone"), "{}", r.body);
     let r = c.get("/v1/checkout/sessions/cs_test_nope").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.body["error"]["message"], "No such checkout.session: 'cs_test_nope'");

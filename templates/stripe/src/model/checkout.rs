@@ -83,9 +83,11 @@ pub async fn build_items(tx: &mut AnyConnection, req: &Req, items: Option<&Value
     };
     let mut out = Vec::new();
     for (i, e) in list.iter().enumerate() {
-        let allowed = ["price", "price_data", "quantity", "adjustable_quantity", "tax_rates", "dynamic_tax_rates"];
+        let allowed = ["price", "price_data", "quantity"];
+        let not_built = ["adjustable_quantity", "tax_rates", "dynamic_tax_rates"];
         if let Some(k) = e.as_object().and_then(|m| m.keys().find(|k| !allowed.contains(&k.as_str()))) {
-            return Err(StripeError::unknown(&format!("line_items[{i}][{k}]")));
+            let param = format!("line_items[{i}][{k}]");
+            return Err(if not_built.contains(&k.as_str()) { StripeError::not_built(&param) } else { StripeError::unknown(&param) });
         }
         let price = match (e.get("price").and_then(Value::as_str), e.get("price_data").and_then(Value::as_object)) {
             (Some(_), Some(_)) => {

@@ -108,7 +108,7 @@ async fn draft(tx: &mut AnyConnection, p: &Params) -> StripeResult<Draft> {
     }
     for k in ["shipping_cost", "refunds"] {
         if p.has(k) {
-            return Err(StripeError::invalid_param(format!("The `{k}` parameter is not implemented by this clone yet."), k));
+            return Err(StripeError::not_built(k));
         }
     }
     p.choice("email_type", &["credit_note", "none"])?;
@@ -141,10 +141,7 @@ async fn draft(tx: &mut AnyConnection, p: &Params) -> StripeResult<Draft> {
                 }
                 for k in ["discount_amounts", "tax_amounts"] {
                     if m.contains_key(k) {
-                        return Err(StripeError::invalid_param(
-                            format!("The `lines[{i}][{k}]` parameter is not implemented by this clone yet."),
-                            format!("lines[{i}][{k}]"),
-                        ));
+                        return Err(StripeError::not_built(&format!("lines[{i}][{k}]")));
                     }
                 }
                 let kind = m.get("type").and_then(Value::as_str).ok_or_else(|| StripeError::missing(&format!("lines[{i}][type]")))?;
@@ -581,10 +578,7 @@ pub async fn list(db: &Pool, p: &Params) -> StripeResult<Value> {
     allowed.extend_from_slice(PAGE_PARAMS);
     p.allow(&allowed)?;
     if p.has("customer_account") {
-        return Err(StripeError::invalid_param(
-            "The `customer_account` parameter is not implemented by this clone yet.",
-            "customer_account",
-        ));
+        return Err(StripeError::not_built("customer_account"));
     }
     let page = Page::from(p)?;
     let created = range_filter(p, "created")?;

@@ -174,10 +174,7 @@ fn closed(status: &str) -> bool {
 pub async fn update(db: &Pool, req: &Req, id: &str, p: &Params) -> StripeResult<Value> {
     p.allow(&["evidence", "metadata", "submit", "intended_submission_method"])?;
     if p.has("intended_submission_method") {
-        return Err(StripeError::invalid_param(
-            "The `intended_submission_method` parameter is not implemented by this clone yet.",
-            "intended_submission_method",
-        ));
+        return Err(StripeError::not_built("intended_submission_method"));
     }
     let mut tx = asym_store::begin_write(db).await?;
     objects::lock(&mut *tx, Kind::Dispute, id).await?;

@@ -146,7 +146,7 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
         return Err(StripeError::invalid_param("This value must be greater than or equal to 1.", "amount"));
     }
     if p.has("payout_method") {
-        return Err(StripeError::invalid_param("The `payout_method` parameter is not implemented by this clone yet.", "payout_method"));
+        return Err(StripeError::not_built("payout_method"));
     }
     let method = p.choice("method", &["standard", "instant"])?.unwrap_or_else(|| "standard".into());
     let source_type = p.choice("source_type", &["bank_account", "card", "fpx"])?.unwrap_or_else(|| "card".into());

@@ -92,7 +92,7 @@ const NOT_BUILT: &[&str] = &[
 
 fn not_built(p: &Params) -> StripeResult<()> {
     if let Some(k) = NOT_BUILT.iter().find(|k| p.has(k)) {
-        return Err(StripeError::invalid_param(format!("The `{k}` parameter is not implemented by this clone yet."), *k));
+        return Err(StripeError::not_built(k));
     }
     Ok(())
 }
