@@ -15,7 +15,15 @@
 //! signed deliveries, the Checks API (check runs and suites, annotations,
 //! `check_run`/`check_suite` events), commit comments, deployments with their
 //! statuses and environments, repository invitations, release assets (uploaded
-//! to the release's `upload_url` on this clone), and `/rate_limit`. `COVERAGE.md` lists every published operation
+//! to the release's `upload_url` on this clone), people (users by id, follows,
+//! emails, SSH keys, blocks; organization invitations accepted through the
+//! invitee's membership, outside collaborators, public members, org blocks, and
+//! organization webhooks that hear the org's repositories), branch protection
+//! (stored, read back, announced as `branch_protection_rule`, and enforced on
+//! merges and pushes), review comment replies, generated release notes, release
+//! reactions, hook config, `repository_dispatch`, source archives
+//! (`tarball`/`zipball`, served from `/codeload/…` on this clone), repository
+//! transfer, `/meta`, `/zen`, `/octocat`, `/versions`, and `/rate_limit`. `COVERAGE.md` lists every published operation
 //! and whether it is built; the rest answer 404 naming the operation.
 //!
 //! The clone's own control plane lives under `/api` (`routes/control.rs`):
@@ -71,7 +79,9 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0011_invitations", sql: include_str!("../migrations/0011_invitations.sql") },
     Migration { name: "0012_release_assets", sql: include_str!("../migrations/0012_release_assets.sql") },
     Migration { name: "0013_issue_state_index", sql: include_str!("../migrations/0013_issue_state_index.sql") },
+    Migration { name: "0014_branch_protection", sql: include_str!("../migrations/0014_branch_protection.sql") },
     // -- later migrations go here, one line each, in number order --
+    Migration { name: "0015_people", sql: include_str!("../migrations/0015_people.sql") },
 ];
 
 pub const FIXTURES: &[Fixture] = &[Fixture { name: "acme", text: include_str!("../fixtures/acme.json") }];
@@ -117,6 +127,14 @@ pub const RESOURCES: &[Resource] = &[
     Resource { name: "deployment_statuses", table: "deployment_statuses", key: &["id"], columns: &[] },
     Resource { name: "environments", table: "environments", key: &["id"], columns: &[] },
     Resource { name: "repository_invitations", table: "repo_invitations", key: &["id"], columns: &[] },
+    Resource { name: "branch_protections", table: "branch_protections", key: &["repo_id", "branch"], columns: &[] },
+    Resource { name: "follows", table: "follows", key: &["follower_id", "followee_id"], columns: &[] },
+    Resource { name: "emails", table: "user_emails", key: &["id"], columns: &[] },
+    Resource { name: "ssh_keys", table: "ssh_keys", key: &["id"], columns: &[] },
+    Resource { name: "blocks", table: "blocks", key: &["owner_id", "blocked_id"], columns: &[] },
+    Resource { name: "organization_invitations", table: "org_invitations", key: &["id"], columns: &[] },
+    Resource { name: "organization_invitation_teams", table: "org_invitation_teams", key: &["invitation_id", "team_id"], columns: &[] },
+    Resource { name: "public_members", table: "public_members", key: &["org_id", "user_id"], columns: &[] },
     Resource {
         name: "release_assets",
         table: "release_assets",

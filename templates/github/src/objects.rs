@@ -50,13 +50,14 @@ pub fn user_ref(base: &str, a: &AccountRow) -> Value {
     v
 }
 
-/// `public-user` (`/users/{u}`), and `private-user` for the caller's own `/user`.
-pub fn full_user(base: &str, a: &AccountRow, public_repos: i64, private: Option<(i64, i64)>) -> Value {
+/// `public-user` (`/users/{u}`), and `private-user` for the caller's own `/user`;
+/// `follows` is (followers, following).
+pub fn full_user(base: &str, a: &AccountRow, public_repos: i64, private: Option<(i64, i64)>, follows: (i64, i64)) -> Value {
     let mut v = user_ref(base, a);
     let extra = json!({
         "name": a.name, "company": a.company, "blog": a.blog, "location": a.location, "email": a.email,
         "hireable": null, "bio": a.bio, "twitter_username": null, "notification_email": a.email,
-        "public_repos": public_repos, "public_gists": 0, "followers": 0, "following": 0,
+        "public_repos": public_repos, "public_gists": 0, "followers": follows.0, "following": follows.1,
         "created_at": iso(a.created_at), "updated_at": iso(a.updated_at),
     });
     merge(&mut v, extra);

@@ -92,6 +92,7 @@ pub async fn push(conn: &mut AnyConnection, r: &RepoRow, branch: &str, sha: &str
     for mut p in pstore::open_with_head(&mut *conn, r.id, branch).await? {
         p.head_sha = sha.to_string();
         pstore::update(&mut *conn, &p).await?;
+        crate::model::protection::dismiss_stale(conn, r.id, p.issue_id, &p).await?;
     }
     // Pull requests from this branch of a fork into another repository of its network.
     for (issue, mut p) in pstore::open_from_fork(&mut *conn, r.id, branch).await? {
@@ -102,6 +103,9 @@ pub async fn push(conn: &mut AnyConnection, r: &RepoRow, branch: &str, sha: &str
         }
         p.head_sha = sha.to_string();
         pstore::update(&mut *conn, &p).await?;
+        if let Some(target) = target {
+            crate::model::protection::dismiss_stale(conn, target, issue, &p).await?;
+        }
     }
     Ok(())
 }

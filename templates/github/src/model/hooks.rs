@@ -67,7 +67,7 @@ pub async fn emit(
     event: &str,
     mut payload: Value,
 ) -> GhResult<()> {
-    let hooks = store::of_repo(db, repo.id).await?;
+    let hooks = store::for_repo_event(db, repo.id, org_of(repo)).await?;
     let targets: Vec<HookRow> = hooks.into_iter().filter(|h| h.active && subscribed(h, event)).collect();
     if targets.is_empty() {
         return Ok(());
@@ -82,6 +82,40 @@ pub async fn emit(
         spawn_delivery(ctx.clone(), h, event.to_string(), payload.clone(), false);
     }
     Ok(())
+}
+
+/// Adds `organization` and `sender` to `payload` and queues a delivery to every
+/// subscribed hook of `org` (organization events: `organization`, `membership`).
+pub async fn emit_org(
+    ctx: &CloneCtx,
+    db: &asym_store::Pool,
+    base: &str,
+    org: &AccountRow,
+    sender: &AccountRow,
+    event: &str,
+    mut payload: Value,
+) -> GhResult<()> {
+    let targets: Vec<HookRow> = store::of_org(db, org.id).await?.into_iter().filter(|h| h.active && subscribed(h, event)).collect();
+    if targets.is_empty() {
+        return Ok(());
+    }
+    payload["organization"] = objects::org_simple(base, org);
+    payload["sender"] = objects::user_ref(base, sender);
+    for h in targets {
+        spawn_delivery(ctx.clone(), h, event.to_string(), payload.clone(), false);
+    }
+    Ok(())
+}
+
+/// The organization whose hooks also hear `repo`'s events (-1: none).
+fn org_of(repo: &RepoRow) -> i64 {
+    if repo.owner_kind == "Organization" { repo.owner_id } else { -1 }
+}
+
+/// Whether any hook (the repository's or its organization's) would hear an
+/// event of `repo`, so callers can skip rendering a payload nobody receives.
+pub async fn any_for(db: &asym_store::Pool, repo: &RepoRow) -> GhResult<bool> {
+    Ok(!store::for_repo_event(db, repo.id, org_of(repo)).await?.is_empty())
 }
 
 pub fn spawn_delivery(ctx: CloneCtx, hook: HookRow, event: String, payload: Value, redelivery: bool) {
@@ -103,14 +137,20 @@ async fn deliver(ctx: &CloneCtx, hook: &HookRow, event: &str, payload: &Value, r
         json_text.clone().into_bytes()
     };
     let id = guid();
+    let store_handle = ctx.store.as_ref().ok_or_else(|| crate::errors::GhError::Internal("no database".into()))?;
+    // An organization's hook is installed on the organization.
+    let (target_id, target_type) = match store::org_of(&*store_handle.db().await?, hook.id).await? {
+        Some(org) => (org, "organization"),
+        None => (hook.repo_id, "repository"),
+    };
     let mut headers: Vec<(String, String)> = vec![
         ("Accept".into(), "*/*".into()),
         ("User-Agent".into(), "GitHub-Hookshot/asymmetric".into()),
         ("X-GitHub-Event".into(), event.into()),
         ("X-GitHub-Delivery".into(), id.clone()),
         ("X-GitHub-Hook-ID".into(), hook.id.to_string()),
-        ("X-GitHub-Hook-Installation-Target-ID".into(), hook.repo_id.to_string()),
-        ("X-GitHub-Hook-Installation-Target-Type".into(), "repository".into()),
+        ("X-GitHub-Hook-Installation-Target-ID".into(), target_id.to_string()),
+        ("X-GitHub-Hook-Installation-Target-Type".into(), target_type.into()),
         ("Content-Type".into(), if form { "application/x-www-form-urlencoded".into() } else { "application/json".into() }),
     ];
     if let Some(secret) = config["secret"].as_str().filter(|s| !s.is_empty()) {
@@ -136,13 +176,13 @@ async fn deliver(ctx: &CloneCtx, hook: &HookRow, event: &str, payload: &Value, r
         Err(e) => (0, if e.is_timeout() { "timed out".into() } else { "failed to connect to host".into() }, json!({}), String::new()),
     };
     let duration = started.elapsed().as_secs_f64();
-    let store_handle = ctx.store.as_ref().ok_or_else(|| crate::errors::GhError::Internal("no database".into()))?;
     let db = store_handle.db().await?;
     let mut tx = asym_store::begin_write(&db).await?;
     let row = DeliveryRow {
         id: crate::store::next_id(&mut tx).await?,
         hook_id: hook.id,
-        repo_id: hook.repo_id,
+        // The repository the event is about (an org hook's ping has none: 0).
+        repo_id: payload["repository"]["id"].as_i64().unwrap_or(hook.repo_id),
         guid: id,
         event: event.into(),
         action: payload["action"].as_str().map(String::from),
@@ -164,7 +204,7 @@ pub fn delivery_json(base: &str, full: &str, d: &DeliveryRow, detail: bool) -> V
     let mut v = json!({
         "id": d.id, "guid": d.guid, "delivered_at": crate::wire::iso(d.delivered_at), "redelivery": d.redelivery,
         "duration": d.duration, "status": d.status, "status_code": d.status_code, "event": d.event, "action": d.action,
-        "installation_id": null, "repository_id": d.repo_id, "throttled_at": null,
+        "installation_id": null, "repository_id": if d.repo_id == 0 { Value::Null } else { Value::from(d.repo_id) }, "throttled_at": null,
     });
     if detail {
         v["url"] = Value::from(format!("{base}/repos/{full}/hooks/{}/deliveries/{}", d.hook_id, d.id));

@@ -1,6 +1,7 @@
 //! The rules of the clone; no HTTP types, SQL only through `store`.
 
 pub mod access;
+pub mod archive;
 pub mod assets;
 pub mod checks;
 pub mod content;
@@ -8,7 +9,10 @@ pub mod deployments;
 pub mod gitdb;
 pub mod hooks;
 pub mod issues;
+pub mod notes;
 pub mod notifications;
+pub mod people;
+pub mod protection;
 pub mod provision;
 pub mod pulls;
 pub mod ratelimit;
@@ -17,3 +21,4 @@ pub mod search;
 pub mod seed;
 pub mod teams;
 pub mod tokens;
+pub mod transfer;

@@ -197,6 +197,19 @@ pub async fn apply(pool: &Pool, fixture: &Fixture) -> StoreResult<BTreeMap<Strin
             updated_at: t0,
         };
         accounts::insert(&mut *tx, &a, Some(&tokens::password_hash(id, &pack.password))).await?;
+        // The seeded address is the user's verified, public primary email. Its
+        // id is the user's (ids from the counter never repeat one), so seeding
+        // it moves no other seeded id.
+        let email = crate::store::people::EmailRow {
+            id,
+            user_id: id,
+            email: u.email.clone(),
+            is_primary: true,
+            verified: true,
+            visibility: Some("public".into()),
+            created_at: t0,
+        };
+        crate::store::people::insert_email(&mut *tx, &email).await?;
         people.insert(u.login.clone(), a);
     }
     let person = |login: &str| people.get(login).cloned().ok_or_else(|| bad(format!("unknown user `{login}`")));

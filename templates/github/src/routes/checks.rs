@@ -120,7 +120,7 @@ async fn store_annotations(conn: &mut AnyConnection, run: i64, list: Vec<model::
 }
 
 async fn emit_run(cx: &Cx, r: &RepoRow, me: &AccountRow, action: &str, run: &RunRow) -> GhResult<()> {
-    if crate::store::hooks::of_repo(&*cx.db, r.id).await?.is_empty() {
+    if !hooks::any_for(&cx.db, r).await? {
         return Ok(());
     }
     let mut conn = cx.db.acquire().await?;
@@ -137,7 +137,7 @@ async fn emit_run(cx: &Cx, r: &RepoRow, me: &AccountRow, action: &str, run: &Run
 }
 
 async fn emit_suite(cx: &Cx, r: &RepoRow, me: &AccountRow, action: &str, s: &SuiteRow) -> GhResult<()> {
-    if crate::store::hooks::of_repo(&*cx.db, r.id).await?.is_empty() {
+    if !hooks::any_for(&cx.db, r).await? {
         return Ok(());
     }
     let mut conn = cx.db.acquire().await?;

@@ -210,11 +210,8 @@ pub async fn pulls_of_commit(cx: Cx, Path((owner, repo, sha)): Path<(String, Str
 /// open pull requests that name the branch and the default branch.
 pub async fn rename_branch(cx: Cx, Path((owner, repo, rest)): Path<(String, String, String)>, body: Bytes) -> Handler {
     let Some(branch) = rest.strip_suffix("/rename").map(String::from) else {
-        // Another `POST …/branches/{branch}/…` operation of GitHub's (branch protection): not built.
-        return Err(match super::operation_for(&axum::http::Method::POST, &cx.path) {
-            Some(op) => GhError::NotImplemented { operation: op.to_string() },
-            None => GhError::NotFound,
-        });
+        // Another `POST …/branches/{branch}/…` operation of GitHub's: branch protection.
+        return super::protection::post(cx, owner, repo, rest, body).await;
     };
     let (mut r, perm) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Write).await?;
     let v = json_value(&body).await?;
@@ -242,6 +239,7 @@ pub async fn rename_branch(cx: Cx, Path((owner, repo, rest)): Path<(String, Stri
     }
     gstore::delete_ref(&mut *tx, r.id, &old_ref).await?;
     gstore::create_ref(&mut *tx, r.id, &format!("refs/heads/{new_name}"), &sha).await?;
+    crate::store::protection::rename(&mut *tx, r.id, &branch, &new_name).await?;
     for (col, repo_col) in [("base_ref", "i.repo_id"), ("head_ref", "i.repo_id")] {
         let sql = format!(
             "UPDATE pulls SET {col} = $3 WHERE {col} = $2 AND issue_id IN (SELECT i.id FROM issues i WHERE {repo_col} = $1 AND i.state = 'open')"
@@ -268,5 +266,29 @@ pub async fn rename_branch(cx: Cx, Path((owner, repo, rest)): Path<(String, Stri
     let c = gitdb::must_commit(&mut conn, r.id, &sha).await?;
     let people = crate::model::content::people_by_email(&mut conn).await?;
     let commit = crate::model::content::commit_json(&cx.base, &r, &sha, &c, &people);
-    Ok(created(super::git::branch_json(&cx, &r, &new_name, commit)))
+    let protection = crate::model::protection::load(&cx.db, r.id, &new_name).await?;
+    Ok(created(super::git::branch_json(&cx, &r, &new_name, commit, protection.as_ref())))
+}
+
+/// `GET /repos/{o}/{r}/commits/{sha}/branches-where-head`: the branches whose
+/// tip is the commit.
+pub async fn branches_where_head(cx: Cx, Path((owner, repo, sha)): Path<(String, String, String)>) -> Handler {
+    let (r, _) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
+    let mut conn = cx.db.acquire().await?;
+    let full = match gitdb::resolve(&mut conn, r.id, &sha).await? {
+        Some(s) if gitdb::commit(&mut conn, r.id, &s).await?.is_some() => s,
+        _ => return Err(GhError::Unprocessable(format!("No commit found for SHA: {sha}"))),
+    };
+    let guarded = crate::store::protection::branches_of(&mut *conn, r.id).await?;
+    let items: Vec<Value> = gstore::refs(&mut *conn, r.id, "refs/heads/")
+        .await?
+        .into_iter()
+        .filter(|(_, s)| *s == full)
+        .map(|(name, s)| {
+            let n = name.trim_start_matches("refs/heads/").to_string();
+            let protected = guarded.contains(&n);
+            json!({ "name": n, "commit": { "sha": s, "url": format!("{}/repos/{}/commits/{s}", cx.base, r.full_name()) }, "protected": protected })
+        })
+        .collect();
+    Ok(super::json(Value::Array(items)))
 }

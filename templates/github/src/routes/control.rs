@@ -101,7 +101,7 @@ pub async fn signup(cx: Cx, body: Bytes) -> Handler {
     };
     accounts::insert(&mut *tx, &a, Some(&tokens::password_hash(id, &password))).await?;
     tx.commit().await?;
-    Ok(created(objects::full_user(&cx.base, &a, 0, None)))
+    Ok(created(objects::full_user(&cx.base, &a, 0, None, (0, 0))))
 }
 
 fn token_json(id: i64, note: &str, scopes: &str, created: i64, token: Option<&str>) -> Value {

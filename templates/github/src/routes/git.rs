@@ -10,6 +10,7 @@ use super::{Cx, Handler, RepoPath, created, json as ok, no_content};
 use crate::errors::{FieldError, GhError, GhResult};
 use crate::git::{self, Commit, Files, Kind, Signature};
 use crate::model::access::{self, Perm};
+use crate::model::protection::{self, Protection, Via};
 use crate::model::repos::{signature_of, str_field};
 use crate::model::{content, gitdb, hooks};
 use crate::objects;
@@ -17,15 +18,15 @@ use crate::store::git as gstore;
 use crate::store::repos::RepoRow;
 use crate::wire::{Listing, json_value, now, unb64};
 
-pub(super) fn branch_json(cx: &Cx, r: &RepoRow, name: &str, commit: Value) -> Value {
+pub(super) fn branch_json(cx: &Cx, r: &RepoRow, name: &str, commit: Value, protection: Option<&Protection>) -> Value {
     let full = r.full_name();
     let enc = objects::encode_segment(name);
     json!({
         "name": name,
         "commit": commit,
         "_links": { "self": format!("{}/repos/{full}/branches/{enc}", cx.base), "html": format!("{}/{full}/tree/{enc}", cx.base) },
-        "protected": false,
-        "protection": { "enabled": false, "required_status_checks": { "enforcement_level": "off", "contexts": [], "checks": [] } },
+        "protected": protection.is_some(),
+        "protection": crate::model::protection::summary(protection),
         "protection_url": format!("{}/repos/{full}/branches/{enc}/protection", cx.base),
     })
 }
@@ -33,27 +34,31 @@ pub(super) fn branch_json(cx: &Cx, r: &RepoRow, name: &str, commit: Value) -> Va
 pub async fn list_branches(cx: Cx, Path((owner, repo)): RepoPath) -> Handler {
     let (r, _) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
     let refs = gstore::refs(&*cx.db, r.id, "refs/heads/").await?;
-    let protected = cx.query.get("protected") == Some("true");
-    let items: Vec<Value> = if protected {
-        vec![]
-    } else {
-        refs.iter()
-            .map(|(name, sha)| {
-                let n = name.trim_start_matches("refs/heads/");
-                json!({ "name": n, "commit": { "sha": sha, "url": format!("{}/repos/{}/commits/{sha}", cx.base, r.full_name()) }, "protected": false })
-            })
-            .collect()
+    let guarded = crate::store::protection::branches_of(&*cx.db, r.id).await?;
+    let only = match cx.query.get("protected") {
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        _ => None,
     };
+    let items: Vec<Value> = refs
+        .iter()
+        .filter_map(|(name, sha)| {
+            let n = name.trim_start_matches("refs/heads/");
+            let protected = guarded.iter().any(|g| g == n);
+            (only.is_none() || only == Some(protected)).then(|| {
+                json!({ "name": n, "commit": { "sha": sha, "url": format!("{}/repos/{}/commits/{sha}", cx.base, r.full_name()) }, "protected": protected })
+            })
+        })
+        .collect();
     Ok(Listing::of(items, cx.query.page()?, cx.url()).into_response())
 }
 
 pub async fn get_branch(cx: Cx, Path((owner, repo, branch)): Path<(String, String, String)>) -> Handler {
     let (r, _) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
-    if let Some(name) = branch.strip_suffix("/protection") {
-        // Branch protection is never set in this clone: GitHub answers 404 "Branch not protected".
-        if gstore::get_ref(&*cx.db, r.id, &format!("refs/heads/{name}")).await?.is_some() {
-            return Err(GhError::NotFoundMsg("Branch not protected".into()));
-        }
+    if let Some((name, _)) = super::protection::split(&branch)
+        && gstore::get_ref(&*cx.db, r.id, &format!("refs/heads/{name}")).await?.is_some()
+    {
+        return super::protection::get(cx, Path((owner, repo, branch))).await;
     }
     let sha = gstore::get_ref(&*cx.db, r.id, &format!("refs/heads/{branch}"))
         .await?
@@ -62,7 +67,8 @@ pub async fn get_branch(cx: Cx, Path((owner, repo, branch)): Path<(String, Strin
     let c = gitdb::must_commit(&mut conn, r.id, &sha).await?;
     let people = content::people_by_email(&mut conn).await?;
     let commit = content::commit_json(&cx.base, &r, &sha, &c, &people);
-    Ok(ok(branch_json(&cx, &r, &branch, commit)))
+    let protection = crate::model::protection::load(&cx.db, r.id, &branch).await?;
+    Ok(ok(branch_json(&cx, &r, &branch, commit, protection.as_ref())))
 }
 
 pub async fn get_root_contents(cx: Cx, Path((owner, repo)): RepoPath) -> Handler {
@@ -92,12 +98,33 @@ async fn contents_at(cx: Cx, owner: String, repo: String, path: String) -> Handl
 }
 
 pub async fn readme(cx: Cx, Path((owner, repo)): RepoPath) -> Handler {
+    readme_in(cx, owner, repo, String::new()).await
+}
+
+/// `GET /repos/{o}/{r}/readme/{dir}`: the README of a directory.
+pub async fn readme_in_dir(cx: Cx, Path((owner, repo, dir)): Path<(String, String, String)>) -> Handler {
+    readme_in(cx, owner, repo, dir).await
+}
+
+async fn readme_in(cx: Cx, owner: String, repo: String, dir: String) -> Handler {
     let (r, _) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
     let mut conn = cx.db.acquire().await?;
     let (name, sha) = content::commit_for(&mut conn, &r, cx.query.get("ref")).await?;
     let files = gitdb::files_at(&mut conn, r.id, &sha).await?;
-    let path = files.keys().find(|p| !p.contains('/') && p.to_ascii_lowercase().starts_with("readme")).cloned().ok_or(GhError::NotFound)?;
-    Ok(ok(content::view(&mut conn, &cx.base, &r, &name, &sha, &path).await?))
+    let dir = dir.trim_matches('/');
+    let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+    let path = files
+        .keys()
+        .filter_map(|p| p.strip_prefix(prefix.as_str()).map(|rest| (p, rest)))
+        .find(|(_, rest)| !rest.contains('/') && rest.to_ascii_lowercase().starts_with("readme"))
+        .map(|(p, _)| p.clone())
+        .ok_or(GhError::NotFound)?;
+    let view = content::view(&mut conn, &cx.base, &r, &name, &sha, &path).await?;
+    if cx.wants("raw") {
+        let data = crate::wire::unb64(view["content"].as_str().unwrap_or("")).unwrap_or_default();
+        return Ok(super::media("raw", data));
+    }
+    Ok(ok(view))
 }
 
 /// `author`/`committer` of a request body: `{name, email, date?}`.
@@ -117,7 +144,7 @@ fn signature_from(v: &Value, k: &str, fallback: &Signature, at: i64) -> GhResult
 }
 
 pub async fn put_contents(cx: Cx, Path((owner, repo, path)): Path<(String, String, String)>, body: Bytes) -> Handler {
-    let (r, _) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Write).await?;
+    let (r, perm) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Write).await?;
     let me = cx.caller.require()?.clone();
     let v = json_value(&body).await?;
     let message = str_field(&v, "message", "Commit")?.ok_or_else(|| GhError::missing("Commit", "message"))?;
@@ -133,8 +160,10 @@ pub async fn put_contents(cx: Cx, Path((owner, repo, path)): Path<(String, Strin
     let default_sig = signature_of(&me, at);
     let committer = signature_from(&v, "committer", &default_sig, at)?;
     let author = signature_from(&v, "author", &committer, at)?;
-    let mut tx = asym_store::begin_write(&cx.db).await?;
     let branch = str_field(&v, "branch", "Commit")?.unwrap_or_else(|| r.default_branch.clone());
+    let tip = gstore::get_ref(&*cx.db, r.id, &format!("refs/heads/{branch}")).await?;
+    protection::check_push(&cx.db, &r, &me, perm, &branch, tip.as_deref(), protection::Push::NewCommit, Via::Contents).await?;
+    let mut tx = asym_store::begin_write(&cx.db).await?;
     let head = gstore::get_ref(&mut *tx, r.id, &format!("refs/heads/{branch}")).await?;
     let any_ref = !gstore::refs(&mut *tx, r.id, "refs/heads/").await?.is_empty();
     if head.is_none() && any_ref {
@@ -169,7 +198,7 @@ pub async fn put_contents(cx: Cx, Path((owner, repo, path)): Path<(String, Strin
 }
 
 pub async fn delete_contents(cx: Cx, Path((owner, repo, path)): Path<(String, String, String)>, body: Bytes) -> Handler {
-    let (r, _) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Write).await?;
+    let (r, perm) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Write).await?;
     let me = cx.caller.require()?.clone();
     let v = json_value(&body).await?;
     let message = str_field(&v, "message", "Commit")?.ok_or_else(|| GhError::missing("Commit", "message"))?;
@@ -179,8 +208,10 @@ pub async fn delete_contents(cx: Cx, Path((owner, repo, path)): Path<(String, St
     let default_sig = signature_of(&me, at);
     let committer = signature_from(&v, "committer", &default_sig, at)?;
     let author = signature_from(&v, "author", &committer, at)?;
-    let mut tx = asym_store::begin_write(&cx.db).await?;
     let branch = str_field(&v, "branch", "Commit")?.unwrap_or_else(|| r.default_branch.clone());
+    let tip = gstore::get_ref(&*cx.db, r.id, &format!("refs/heads/{branch}")).await?;
+    protection::check_push(&cx.db, &r, &me, perm, &branch, tip.as_deref(), protection::Push::NewCommit, Via::Contents).await?;
+    let mut tx = asym_store::begin_write(&cx.db).await?;
     let head = gstore::get_ref(&mut *tx, r.id, &format!("refs/heads/{branch}"))
         .await?
         .ok_or_else(|| GhError::NotFoundMsg(format!("Branch {branch} not found")))?;
@@ -223,7 +254,7 @@ async fn push_hook(
     hooks::emit(&cx.ctx, &cx.db, &cx.base, r, me, "push", payload).await?;
     super::checks::pushed(cx, r, me, sha).await?;
     // Open pull requests from this branch moved: `pull_request` `synchronize`.
-    if crate::store::hooks::of_repo(&*cx.db, r.id).await?.is_empty() {
+    if !hooks::any_for(&cx.db, r).await? {
         return Ok(());
     }
     for p in crate::store::pulls::open_with_head(&*cx.db, r.id, branch).await? {
@@ -432,11 +463,20 @@ pub async fn create_ref(cx: Cx, Path((owner, repo)): RepoPath, body: Bytes) -> H
 }
 
 pub async fn update_ref(cx: Cx, Path((owner, repo, reff)): Path<(String, String, String)>, body: Bytes) -> Handler {
-    let (r, _) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Write).await?;
+    let (r, perm) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Write).await?;
+    let me = cx.caller.require()?.clone();
     let v = json_value(&body).await?;
     let sha = str_field(&v, "sha", "Reference")?.ok_or_else(|| GhError::missing("Reference", "sha"))?;
     let force = crate::model::repos::bool_field(&v, "force")?.unwrap_or(false);
     let name = format!("refs/{}", reff.trim_start_matches("refs/"));
+    if let Some(branch) = name.strip_prefix("refs/heads/")
+        && let Some(cur) = gstore::get_ref(&*cx.db, r.id, &name).await?
+    {
+        let exists = { gitdb::commit(&mut *cx.db.acquire().await?, r.id, &sha).await?.is_some() };
+        if exists {
+            protection::check_push(&cx.db, &r, &me, perm, branch, Some(&cur), protection::Push::Existing(&sha), Via::Refs).await?;
+        }
+    }
     let mut tx = asym_store::begin_write(&cx.db).await?;
     let cur = gstore::get_ref(&mut *tx, r.id, &name).await?.ok_or_else(|| GhError::Unprocessable("Reference does not exist".into()))?;
     if gitdb::commit(&mut tx, r.id, &sha).await?.is_none() {
@@ -458,6 +498,9 @@ pub async fn update_ref(cx: Cx, Path((owner, repo, reff)): Path<(String, String,
 pub async fn delete_ref(cx: Cx, Path((owner, repo, reff)): Path<(String, String, String)>) -> Handler {
     let (r, _) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Write).await?;
     let name = format!("refs/{}", reff.trim_start_matches("refs/"));
+    if let Some(branch) = name.strip_prefix("refs/heads/") {
+        protection::check_delete(&cx.db, &r, branch).await?;
+    }
     let mut tx = asym_store::begin_write(&cx.db).await?;
     if gstore::delete_ref(&mut *tx, r.id, &name).await? == 0 {
         return Err(GhError::Unprocessable("Reference does not exist".into()));
@@ -762,11 +805,13 @@ pub async fn list_tags(cx: Cx, Path((owner, repo)): RepoPath) -> Handler {
 
 /// `POST /repos/{owner}/{repo}/merges`: merge `head` into the branch `base`.
 pub async fn merge_branch(cx: Cx, Path((owner, repo)): RepoPath, body: Bytes) -> Handler {
-    let (r, _) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Write).await?;
+    let (r, perm) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Write).await?;
     let me = cx.caller.require()?.clone();
     let v = json_value(&body).await?;
     let base = str_field(&v, "base", "Merge")?.ok_or_else(|| GhError::missing("Merge", "base"))?;
     let head = str_field(&v, "head", "Merge")?.ok_or_else(|| GhError::missing("Merge", "head"))?;
+    let tip = gstore::get_ref(&*cx.db, r.id, &format!("refs/heads/{base}")).await?;
+    protection::check_push(&cx.db, &r, &me, perm, &base, tip.as_deref(), protection::Push::NewMerge, Via::Contents).await?;
     let mut tx = asym_store::begin_write(&cx.db).await?;
     let head_sha = gitdb::resolve(&mut tx, r.id, &head).await?.ok_or_else(|| GhError::NotFoundMsg("Head does not exist".into()))?;
     let message = str_field(&v, "commit_message", "Merge")?.unwrap_or_else(|| format!("Merge {head} into {base}"));

@@ -222,3 +222,79 @@ pub async fn redeliver(cx: Cx, Path((owner, repo, id, delivery)): Path<(String, 
     model::spawn_delivery(cx.ctx.clone(), h, d.event.clone(), req["payload"].clone(), true);
     Ok((axum::http::StatusCode::ACCEPTED, axum::Json(json!({}))).into_response())
 }
+
+// ---- hook configuration, repository_dispatch ----
+
+fn masked_config(h: &HookRow) -> Value {
+    let mut config: Value = serde_json::from_str(&h.config).unwrap_or_else(|_| json!({}));
+    if config.get("secret").is_some_and(|s| s.as_str().is_some_and(|s| !s.is_empty())) {
+        config["secret"] = Value::from("********");
+    }
+    config
+}
+
+/// `GET …/hooks/{id}/config`: the `webhook-config` (the secret masked).
+pub async fn get_config(cx: Cx, Path((owner, repo, id)): HookPath) -> Handler {
+    let (r, _) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Admin).await?;
+    let h = hook_of(&cx, &r, id).await?;
+    Ok(ok(masked_config(&h)))
+}
+
+/// `PATCH …/hooks/{id}/config`: `url`, `content_type`, `secret`, `insecure_ssl`.
+pub async fn update_config(cx: Cx, Path((owner, repo, id)): HookPath, body: Bytes) -> Handler {
+    let (r, _) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Admin).await?;
+    let mut h = hook_of(&cx, &r, id).await?;
+    let v = json_value(&body).await?;
+    let obj = v.as_object().ok_or(GhError::BadJson)?;
+    for k in obj.keys() {
+        if !["url", "content_type", "secret", "insecure_ssl"].contains(&k.as_str()) {
+            return Err(GhError::Unprocessable(format!(
+                "Invalid request.\n\n{k} is not a permitted key. Permitted keys: url, content_type, secret, insecure_ssl."
+            )));
+        }
+    }
+    if let Some(s) = obj.get("insecure_ssl")
+        && !matches!(s, Value::String(_) | Value::Number(_))
+    {
+        return Err(GhError::invalid("Hook", "insecure_ssl"));
+    }
+    let mut cfg = config_of(&json!({ "config": v }), serde_json::from_str(&h.config).ok())?;
+    if let Some(Value::Number(n)) = cfg.get("insecure_ssl").cloned() {
+        cfg["insecure_ssl"] = Value::from(n.to_string());
+    }
+    h.config = cfg.to_string();
+    h.updated_at = now();
+    let mut tx = asym_store::begin_write(&cx.db).await?;
+    store::update(&mut *tx, &h).await?;
+    tx.commit().await?;
+    Ok(ok(masked_config(&h)))
+}
+
+/// `POST /repos/{o}/{r}/dispatches`: a `repository_dispatch` event to the
+/// repository's hooks subscribed to it; 204.
+pub async fn dispatch(cx: Cx, Path((owner, repo)): RepoPath, body: Bytes) -> Handler {
+    let (r, _) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Write).await?;
+    let me = cx.caller.require()?.clone();
+    let v = json_value(&body).await?;
+    let invalid = |m: String| GhError::Unprocessable(format!("Invalid request.\n\n{m}"));
+    let event_type = match v.get("event_type") {
+        None | Some(Value::Null) => return Err(invalid("\"event_type\" wasn't supplied.".into())),
+        Some(Value::String(s)) if s.is_empty() => return Err(invalid("event_type is too short (minimum is 1 character).".into())),
+        Some(Value::String(s)) if s.chars().count() > 100 => {
+            return Err(invalid("event_type is too long (maximum is 100 characters).".into()));
+        }
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => return Err(invalid(format!("For 'properties/event_type', {other} is not a string."))),
+    };
+    let client_payload = match v.get("client_payload") {
+        None | Some(Value::Null) => json!({}),
+        Some(Value::Object(o)) if o.len() > 10 => {
+            return Err(invalid(format!("No more than 10 properties are allowed; {} were supplied.", o.len())));
+        }
+        Some(o @ Value::Object(_)) => o.clone(),
+        Some(other) => return Err(invalid(format!("For 'properties/client_payload', {other} is not an object."))),
+    };
+    let payload = json!({ "action": event_type, "branch": r.default_branch, "client_payload": client_payload });
+    model::emit(&cx.ctx, &cx.db, &cx.base, &r, &me, "repository_dispatch", payload).await?;
+    Ok(no_content())
+}

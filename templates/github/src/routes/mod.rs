@@ -7,6 +7,7 @@
 //! authentication (401 `Bad credentials`), the per-token rate limit and its
 //! `X-RateLimit-*` headers, `X-GitHub-Request-Id`, and `ETag`/`If-None-Match` → 304.
 
+mod archives;
 mod assets;
 mod checks;
 mod commits;
@@ -17,7 +18,12 @@ mod git;
 mod hooks;
 mod invitations;
 mod issues;
+mod meta;
 mod notifications;
+mod org_hooks;
+mod orgs;
+mod people;
+mod protection;
 mod pulls;
 mod releases;
 mod repos;
@@ -136,6 +142,22 @@ pub fn router() -> Router<CloneCtx> {
         .route("/users/{user}", get(users::get))
         .route("/users/{user}/repos", get(repos::list_for_user))
         .route("/users/{user}/orgs", get(users::orgs_of))
+        // people: a user by id, follows, emails, SSH keys, blocks
+        .route("/user/{account_id}", get(people::by_id))
+        .route("/user/followers", get(people::my_followers))
+        .route("/user/following", get(people::my_following))
+        .route("/user/following/{user}", get(people::am_following).put(people::follow).delete(people::unfollow))
+        .route("/users/{user}/followers", get(people::followers_of))
+        .route("/users/{user}/following", get(people::following_of))
+        .route("/users/{user}/following/{target}", get(people::is_following))
+        .route("/user/emails", get(people::list_emails).post(people::add_emails).delete(people::delete_emails))
+        .route("/user/public_emails", get(people::public_emails))
+        .route("/user/email/visibility", patch(people::set_visibility))
+        .route("/user/keys", get(people::list_keys).post(people::create_key))
+        .route("/user/keys/{key_id}", get(people::get_key).delete(people::delete_key))
+        .route("/users/{user}/keys", get(people::keys_of_user))
+        .route("/user/blocks", get(people::list_blocks))
+        .route("/user/blocks/{user}", get(people::check_block).put(people::block).delete(people::unblock))
         // orgs
         .route("/organizations", get(users::list_orgs))
         .route("/orgs/{org}", get(users::org).patch(users::update_org))
@@ -144,6 +166,29 @@ pub fn router() -> Router<CloneCtx> {
         .route("/orgs/{org}/memberships/{user}", get(users::org_membership).put(users::set_membership).delete(users::remove_member))
         .route("/orgs/{org}/repos", get(repos::list_for_org).post(repos::create_for_org))
         .route("/orgs/{org}/issues", get(issues::list_for_org))
+        // org people: invitations, the caller's memberships, outside collaborators, public members, blocks
+        .route("/orgs/{org}/invitations", get(orgs::list_invitations).post(orgs::create_invitation))
+        .route("/orgs/{org}/invitations/{invitation_id}", delete(orgs::cancel_invitation))
+        .route("/orgs/{org}/invitations/{invitation_id}/teams", get(orgs::invitation_teams))
+        .route("/orgs/{org}/failed_invitations", get(orgs::failed_invitations))
+        .route("/orgs/{org}/teams/{team_slug}/invitations", get(orgs::team_invitations_in_org))
+        .route("/teams/{team_id}/invitations", get(orgs::team_invitations_legacy))
+        .route("/user/memberships/orgs", get(orgs::my_memberships))
+        .route("/user/memberships/orgs/{org}", get(orgs::my_membership).patch(orgs::update_my_membership))
+        .route("/orgs/{org}/outside_collaborators", get(orgs::outside_collaborators))
+        .route("/orgs/{org}/outside_collaborators/{user}", put(orgs::convert_member).delete(orgs::remove_outside_collaborator))
+        .route("/orgs/{org}/public_members", get(orgs::public_members))
+        .route("/orgs/{org}/public_members/{user}", get(orgs::check_public_member).put(orgs::publicize).delete(orgs::conceal))
+        .route("/orgs/{org}/blocks", get(orgs::list_blocks))
+        .route("/orgs/{org}/blocks/{user}", get(orgs::check_block).put(orgs::block).delete(orgs::unblock))
+        // org webhooks
+        .route("/orgs/{org}/hooks", get(org_hooks::list).post(org_hooks::create))
+        .route("/orgs/{org}/hooks/{hook_id}", get(org_hooks::get).patch(org_hooks::update).delete(org_hooks::delete))
+        .route("/orgs/{org}/hooks/{hook_id}/config", get(org_hooks::get_config).patch(org_hooks::update_config))
+        .route("/orgs/{org}/hooks/{hook_id}/pings", post(org_hooks::pings))
+        .route("/orgs/{org}/hooks/{hook_id}/deliveries", get(org_hooks::deliveries))
+        .route("/orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}", get(org_hooks::delivery))
+        .route("/orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts", post(org_hooks::redeliver))
         // notifications
         .route("/notifications", get(notifications::list).put(notifications::mark_read))
         .route(
@@ -198,15 +243,25 @@ pub fn router() -> Router<CloneCtx> {
         .route("/user/repository_invitations", get(invitations::list_mine))
         .route("/user/repository_invitations/{id}", patch(invitations::accept).delete(invitations::decline))
         .route("/repos/{owner}/{repo}/branches", get(git::list_branches))
-        .route("/repos/{owner}/{repo}/branches/{*branch}", get(git::get_branch).post(commits::rename_branch))
+        .route(
+            "/repos/{owner}/{repo}/branches/{*branch}",
+            get(git::get_branch).post(commits::rename_branch).put(protection::put).patch(protection::patch).delete(protection::delete),
+        )
         .route("/repos/{owner}/{repo}/contents", get(git::get_root_contents))
         .route("/repos/{owner}/{repo}/contents/", get(git::get_root_contents))
         .route("/repos/{owner}/{repo}/contents/{*path}", get(git::get_contents).put(git::put_contents).delete(git::delete_contents))
         .route("/repos/{owner}/{repo}/readme", get(git::readme))
+        .route("/repos/{owner}/{repo}/readme/{*dir}", get(git::readme_in_dir))
+        .route("/repos/{owner}/{repo}/tarball", get(archives::tarball_default))
+        .route("/repos/{owner}/{repo}/tarball/{*ref}", get(archives::tarball))
+        .route("/repos/{owner}/{repo}/zipball", get(archives::zipball_default))
+        .route("/repos/{owner}/{repo}/zipball/{*ref}", get(archives::zipball))
+        .route("/codeload/{owner}/{repo}/{file}/{*ref}", get(archives::download))
         .route("/repos/{owner}/{repo}/commits", get(git::list_commits))
         .route("/repos/{owner}/{repo}/commits/{sha}", get(git::get_commit))
         .route("/repos/{owner}/{repo}/commits/{sha}/statuses", get(git::list_statuses))
         .route("/repos/{owner}/{repo}/commits/{sha}/comments", get(commits::list_for_commit).post(commits::create))
+        .route("/repos/{owner}/{repo}/commits/{sha}/branches-where-head", get(commits::branches_where_head))
         .route("/repos/{owner}/{repo}/commits/{sha}/pulls", get(commits::pulls_of_commit))
         .route("/repos/{owner}/{repo}/comments", get(commits::list_for_repo))
         .route("/repos/{owner}/{repo}/comments/{id}", get(commits::get).patch(commits::update).delete(commits::delete))
@@ -259,6 +314,9 @@ pub fn router() -> Router<CloneCtx> {
         .route("/repos/{owner}/{repo}/releases/latest", get(releases::latest))
         .route("/repos/{owner}/{repo}/releases/tags/{tag}", get(releases::by_tag))
         .route("/repos/{owner}/{repo}/releases/{id}", get(releases::get).patch(releases::update).delete(releases::delete))
+        .route("/repos/{owner}/{repo}/releases/generate-notes", post(releases::generate_notes))
+        .route("/repos/{owner}/{repo}/releases/{id}/reactions", get(releases::list_reactions).post(releases::react))
+        .route("/repos/{owner}/{repo}/releases/{id}/reactions/{reaction}", delete(releases::unreact))
         .route(
             "/repos/{owner}/{repo}/releases/{id}/assets",
             get(assets::list).post(assets::upload).layer(axum::extract::DefaultBodyLimit::max(ASSET_LIMIT)),
@@ -327,6 +385,7 @@ pub fn router() -> Router<CloneCtx> {
         .route("/repos/{owner}/{repo}/pulls/{number}/reviews/{id}/dismissals", put(pulls::dismiss_review))
         .route("/repos/{owner}/{repo}/pulls/{number}/reviews/{id}/comments", get(pulls::review_comments_of_review))
         .route("/repos/{owner}/{repo}/pulls/{number}/comments", get(pulls::list_review_comments).post(pulls::create_review_comment))
+        .route("/repos/{owner}/{repo}/pulls/{number}/comments/{comment_id}/replies", post(pulls::reply_review_comment))
         .route(
             "/repos/{owner}/{repo}/pulls/{number}/requested_reviewers",
             get(pulls::requested_reviewers).post(pulls::request_reviewers).delete(pulls::remove_requested_reviewers),
@@ -341,12 +400,19 @@ pub fn router() -> Router<CloneCtx> {
         .route("/repos/{owner}/{repo}/hooks", get(hooks::list).post(hooks::create))
         .route("/repos/{owner}/{repo}/hooks/{id}", get(hooks::get).patch(hooks::update).delete(hooks::delete))
         .route("/repos/{owner}/{repo}/hooks/{id}/pings", post(hooks::ping))
+        .route("/repos/{owner}/{repo}/hooks/{id}/config", get(hooks::get_config).patch(hooks::update_config))
+        .route("/repos/{owner}/{repo}/dispatches", post(hooks::dispatch))
+        .route("/repos/{owner}/{repo}/transfer", post(repos::transfer))
         .route("/repos/{owner}/{repo}/hooks/{id}/tests", post(hooks::test_push))
         .route("/repos/{owner}/{repo}/hooks/{id}/deliveries", get(hooks::deliveries))
         .route("/repos/{owner}/{repo}/hooks/{id}/deliveries/{delivery}", get(hooks::delivery))
         .route("/repos/{owner}/{repo}/hooks/{id}/deliveries/{delivery}/attempts", post(hooks::redeliver))
         // meta
         .route("/rate_limit", get(users::rate_limit))
+        .route("/meta", get(meta::meta))
+        .route("/zen", get(meta::zen))
+        .route("/octocat", get(meta::octocat))
+        .route("/versions", get(meta::versions))
         .route("/", get(users::root))
         // the clone's control plane
         .route("/api/signup", post(control::signup))
@@ -394,7 +460,6 @@ pub const BUILT: &[&str] = &[
     "repos/get-collaborator-permission-level",
     "repos/list-branches",
     "repos/get-branch",
-    "repos/get-branch-protection",
     "repos/get-content",
     "repos/create-or-update-file-contents",
     "repos/delete-file",
@@ -605,6 +670,113 @@ pub const BUILT: &[&str] = &[
     "repos/get-release-asset",
     "repos/update-release-asset",
     "repos/delete-release-asset",
+    // people
+    "users/get-by-id",
+    "users/list-followers-for-authenticated-user",
+    "users/list-followed-by-authenticated-user",
+    "users/check-person-is-followed-by-authenticated",
+    "users/follow",
+    "users/unfollow",
+    "users/list-followers-for-user",
+    "users/list-following-for-user",
+    "users/check-following-for-user",
+    "users/list-emails-for-authenticated-user",
+    "users/list-public-emails-for-authenticated-user",
+    "users/add-email-for-authenticated-user",
+    "users/delete-email-for-authenticated-user",
+    "users/set-primary-email-visibility-for-authenticated-user",
+    "users/list-public-ssh-keys-for-authenticated-user",
+    "users/create-public-ssh-key-for-authenticated-user",
+    "users/get-public-ssh-key-for-authenticated-user",
+    "users/delete-public-ssh-key-for-authenticated-user",
+    "users/list-public-keys-for-user",
+    "users/list-blocked-by-authenticated-user",
+    "users/check-blocked",
+    "users/block",
+    "users/unblock",
+    "orgs/create-invitation",
+    "orgs/list-pending-invitations",
+    "orgs/cancel-invitation",
+    "orgs/list-invitation-teams",
+    "orgs/list-failed-invitations",
+    "teams/list-pending-invitations-in-org",
+    "teams/list-pending-invitations-legacy",
+    "orgs/list-memberships-for-authenticated-user",
+    "orgs/get-membership-for-authenticated-user",
+    "orgs/update-membership-for-authenticated-user",
+    "orgs/list-outside-collaborators",
+    "orgs/convert-member-to-outside-collaborator",
+    "orgs/remove-outside-collaborator",
+    "orgs/list-public-members",
+    "orgs/check-public-membership-for-user",
+    "orgs/set-public-membership-for-authenticated-user",
+    "orgs/remove-public-membership-for-authenticated-user",
+    "orgs/list-blocked-users",
+    "orgs/check-blocked-user",
+    "orgs/block-user",
+    "orgs/unblock-user",
+    "orgs/list-webhooks",
+    "orgs/create-webhook",
+    "orgs/get-webhook",
+    "orgs/update-webhook",
+    "orgs/delete-webhook",
+    "orgs/get-webhook-config-for-org",
+    "orgs/update-webhook-config-for-org",
+    "orgs/ping-webhook",
+    "orgs/list-webhook-deliveries",
+    "orgs/get-webhook-delivery",
+    "orgs/redeliver-webhook-delivery",
+    // branch protection (routes/protection.rs)
+    "repos/get-branch-protection",
+    "repos/update-branch-protection",
+    "repos/delete-branch-protection",
+    "repos/get-status-checks-protection",
+    "repos/update-status-check-protection",
+    "repos/remove-status-check-protection",
+    "repos/get-all-status-check-contexts",
+    "repos/add-status-check-contexts",
+    "repos/set-status-check-contexts",
+    "repos/remove-status-check-contexts",
+    "repos/get-pull-request-review-protection",
+    "repos/update-pull-request-review-protection",
+    "repos/delete-pull-request-review-protection",
+    "repos/get-admin-branch-protection",
+    "repos/set-admin-branch-protection",
+    "repos/delete-admin-branch-protection",
+    "repos/get-commit-signature-protection",
+    "repos/create-commit-signature-protection",
+    "repos/delete-commit-signature-protection",
+    "repos/get-access-restrictions",
+    "repos/delete-access-restrictions",
+    "repos/get-users-with-access-to-protected-branch",
+    "repos/add-user-access-restrictions",
+    "repos/set-user-access-restrictions",
+    "repos/remove-user-access-restrictions",
+    "repos/get-teams-with-access-to-protected-branch",
+    "repos/add-team-access-restrictions",
+    "repos/set-team-access-restrictions",
+    "repos/remove-team-access-restrictions",
+    "repos/get-apps-with-access-to-protected-branch",
+    "repos/add-app-access-restrictions",
+    "repos/set-app-access-restrictions",
+    "repos/remove-app-access-restrictions",
+    "pulls/create-reply-for-review-comment",
+    "repos/list-branches-for-head-commit",
+    "repos/generate-release-notes",
+    "reactions/list-for-release",
+    "reactions/create-for-release",
+    "reactions/delete-for-release",
+    "repos/get-webhook-config-for-repo",
+    "repos/update-webhook-config-for-repo",
+    "repos/create-dispatch-event",
+    "meta/get",
+    "meta/get-zen",
+    "meta/get-octocat",
+    "meta/get-all-versions",
+    "repos/get-readme-in-directory",
+    "repos/download-tarball-archive",
+    "repos/download-zipball-archive",
+    "repos/transfer",
 ];
 
 /// The largest release asset the clone takes in one upload (GitHub's limit is 2 GiB).

@@ -277,7 +277,7 @@ pub async fn is_merged(cx: Cx, Path((owner, repo, number)): PrPath) -> Handler {
 }
 
 pub async fn merge(cx: Cx, Path((owner, repo, number)): PrPath, body: Bytes) -> Handler {
-    let (r, _) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Write).await?;
+    let (r, perm) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Write).await?;
     let me = cx.caller.require()?.clone();
     let v = json_value(&body).await?;
     let req = MergeRequest {
@@ -287,6 +287,9 @@ pub async fn merge(cx: Cx, Path((owner, repo, number)): PrPath, body: Bytes) -> 
         sha: str_field(&v, "sha", "PullRequest")?,
     };
     let (mut i, mut p) = pull_of(&cx, &r, number).await?;
+    if !p.merged && i.state == "open" && !p.draft {
+        crate::model::protection::check_merge(&cx.db, &r, &me, perm, &i, &p, &req.method).await?;
+    }
     let mut tx = asym_store::begin_write(&cx.db).await?;
     let sha = model::merge(&mut tx, &r, &mut i, &mut p, &me, &req, now()).await?;
     tx.commit().await?;
@@ -592,6 +595,43 @@ pub async fn create_review_comment(cx: Cx, Path((owner, repo, number)): PrPath, 
     Ok(created(render_review_comments(&cx, &r, &[c]).await?.pop().unwrap_or(Value::Null)))
 }
 
+/// `POST …/pulls/{n}/comments/{comment_id}/replies`: a reply in the comment's
+/// thread (`in_reply_to_id` is the thread's first comment: replies to replies
+/// join the thread).
+pub async fn reply_review_comment(
+    cx: Cx,
+    Path((owner, repo, number, comment_id)): Path<(String, String, i64, i64)>,
+    body: Bytes,
+) -> Handler {
+    let (r, _) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
+    let me = cx.caller.require()?.clone();
+    let (i, _) = pull_of(&cx, &r, number).await?;
+    let v = json_value(&body).await?;
+    let text = str_field(&v, "body", "PullRequestReviewComment")?.ok_or_else(|| GhError::missing("PullRequestReviewComment", "body"))?;
+    let at = now();
+    let mut tx = asym_store::begin_write(&cx.db).await?;
+    let parent = store::review_comment(&mut *tx, r.id, comment_id).await?.filter(|c| c.issue_id == i.id).ok_or(GhError::NotFound)?;
+    let c = ReviewCommentRow {
+        id: st::next_id(&mut tx).await?,
+        repo_id: r.id,
+        issue_id: i.id,
+        review_id: None,
+        user_id: me.id,
+        body: text,
+        path: parent.path.clone(),
+        line: parent.line,
+        side: parent.side.clone(),
+        commit_id: parent.commit_id.clone(),
+        diff_hunk: parent.diff_hunk.clone(),
+        in_reply_to: Some(parent.in_reply_to.unwrap_or(parent.id)),
+        created_at: at,
+        updated_at: at,
+    };
+    store::insert_review_comment(&mut *tx, &c).await?;
+    tx.commit().await?;
+    Ok(created(render_review_comments(&cx, &r, &[c]).await?.pop().unwrap_or(Value::Null)))
+}
+
 pub async fn get_review_comment(cx: Cx, Path((owner, repo, id)): PrPath) -> Handler {
     let (r, _) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
     let c = store::review_comment(&*cx.db, r.id, id).await?.ok_or(GhError::NotFound)?;
@@ -796,9 +836,10 @@ pub async fn unreact_review_comment(cx: Cx, Path((owner, repo, id, reaction)): P
 
 /// `PUT …/reviews/{id}/dismissals`: an approval or change request becomes `DISMISSED`.
 pub async fn dismiss_review(cx: Cx, Path((owner, repo, number, id)): Path<(String, String, i64, i64)>, body: Bytes) -> Handler {
-    let (r, _) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Write).await?;
+    let (r, perm) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Write).await?;
     let me = cx.caller.require()?.clone();
-    let (i, _) = pull_of(&cx, &r, number).await?;
+    let (i, p) = pull_of(&cx, &r, number).await?;
+    crate::model::protection::check_dismiss(&cx.db, &r, &me, perm, &p.base_ref).await?;
     let mut rv = review_of(&cx, &i, id).await?;
     let v = json_value(&body).await?;
     let message = str_field(&v, "message", "PullRequestReview")?.ok_or_else(|| GhError::missing("PullRequestReview", "message"))?;

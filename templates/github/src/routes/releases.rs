@@ -32,6 +32,7 @@ async fn render(cx: &Cx, r: &RepoRow, rel: &ReleaseRow) -> GhResult<Value> {
         "created_at": iso(rel.created_at), "updated_at": iso(rel.created_at), "published_at": iso_opt(rel.published_at),
         "assets": assets, "tarball_url": format!("{}/repos/{full}/tarball/{tag}", cx.base), "zipball_url": format!("{}/repos/{full}/zipball/{tag}", cx.base),
         "body": rel.body,
+        "reactions": objects::reactions_summary(&format!("{u}/reactions"), &crate::store::issues::reactions_of(&*cx.db, REACTION_SUBJECT, rel.id).await?),
     }))
 }
 
@@ -170,7 +171,64 @@ pub async fn delete(cx: Cx, Path((owner, repo, id)): Path<(String, String, Strin
     let rel = by_id(&cx, &r, perm, &id).await?;
     let mut tx = asym_store::begin_write(&cx.db).await?;
     crate::store::assets::delete_of_release(&mut *tx, rel.id).await?;
+    store::delete_reactions(&mut *tx, rel.id).await?;
     store::delete(&mut *tx, rel.id).await?;
     tx.commit().await?;
     Ok(no_content())
+}
+
+// ---- generated notes and reactions ----
+
+/// `POST …/releases/generate-notes`.
+pub async fn generate_notes(cx: Cx, Path((owner, repo)): RepoPath, body: Bytes) -> Handler {
+    let (r, _) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Write).await?;
+    let v = json_value(&body).await?;
+    let tag_name = str_field(&v, "tag_name", "Release")?.ok_or_else(|| GhError::missing("Release", "tag_name"))?;
+    if str_field(&v, "configuration_file_path", "Release")?.is_some() {
+        return Err(GhError::Validation(vec![FieldError::custom(
+            "Release",
+            "configuration_file_path",
+            "release notes configuration files are not built in this clone",
+        )]));
+    }
+    let req = crate::model::notes::NotesRequest {
+        tag_name,
+        target_commitish: str_field(&v, "target_commitish", "Release")?,
+        previous_tag_name: str_field(&v, "previous_tag_name", "Release")?,
+    };
+    Ok(ok(crate::model::notes::generate(&cx.db, &cx.base, &r, &req).await?))
+}
+
+const REACTION_SUBJECT: &str = "release";
+
+/// The reactions GitHub takes on a release (no `-1`, no `confused`).
+const RELEASE_REACTIONS: &[&str] = &["+1", "laugh", "heart", "hooray", "rocket", "eyes"];
+
+pub async fn list_reactions(cx: Cx, Path((owner, repo, id)): Path<(String, String, String)>) -> Handler {
+    let (r, perm) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
+    let rel = by_id(&cx, &r, perm, &id).await?;
+    if let Some(c) = cx.query.get("content")
+        && !RELEASE_REACTIONS.contains(&c)
+    {
+        return Err(GhError::invalid("Reaction", "content"));
+    }
+    super::issues::list_reactions(&cx, REACTION_SUBJECT, rel.id).await
+}
+
+pub async fn react(cx: Cx, Path((owner, repo, id)): Path<(String, String, String)>, body: Bytes) -> Handler {
+    let (r, perm) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
+    let rel = by_id(&cx, &r, perm, &id).await?;
+    let v = json_value(&body).await?;
+    if let Some(c) = str_field(&v, "content", "Reaction")?
+        && !RELEASE_REACTIONS.contains(&c.as_str())
+    {
+        return Err(GhError::invalid("Reaction", "content"));
+    }
+    super::issues::react(&cx, REACTION_SUBJECT, rel.id, &body).await
+}
+
+pub async fn unreact(cx: Cx, Path((owner, repo, id, reaction)): Path<(String, String, String, i64)>) -> Handler {
+    let (r, perm) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
+    let rel = by_id(&cx, &r, perm, &id).await?;
+    super::issues::unreact(&cx, REACTION_SUBJECT, rel.id, reaction).await
 }

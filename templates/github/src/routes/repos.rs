@@ -277,3 +277,14 @@ pub async fn collaborator_permission(cx: Cx, Path((owner, repo, user)): Path<(St
     uv["permissions"] = json!({ "admin": p >= Perm::Admin, "maintain": p >= Perm::Maintain, "push": p >= Perm::Write, "triage": p >= Perm::Triage, "pull": p >= Perm::Read });
     Ok(ok(json!({ "permission": legacy, "role_name": p.name(), "user": uv })))
 }
+
+/// `POST /repos/{o}/{r}/transfer`: 202 with the repository under its new owner.
+pub async fn transfer(cx: Cx, Path((owner, repo)): RepoPath, body: Bytes) -> Handler {
+    let (r, _) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Admin).await?;
+    let me = cx.caller.require()?.clone();
+    let v = json_value(&body).await?;
+    let req = crate::model::transfer::parse(&v)?;
+    let moved = crate::model::transfer::transfer(&cx.db, &r, &me, &req, now()).await?;
+    let p = access::permission(&cx.db, &cx.caller, &moved).await?;
+    Ok((axum::http::StatusCode::ACCEPTED, axum::Json(objects::repo(&cx.base, &moved, Some(p)))).into_response())
+}

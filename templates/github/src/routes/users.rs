@@ -10,7 +10,7 @@ use crate::errors::{GhError, GhResult};
 use crate::model::ratelimit;
 use crate::objects;
 use crate::store::accounts::{self, AccountRow};
-use crate::store::repos;
+use crate::store::{people, repos};
 use crate::wire::{GhJson, Listing, now};
 
 async fn public_repo_count(cx: &Cx, id: i64) -> GhResult<(i64, i64)> {
@@ -22,7 +22,8 @@ async fn public_repo_count(cx: &Cx, id: i64) -> GhResult<(i64, i64)> {
 pub async fn me(cx: Cx) -> Handler {
     let me = cx.caller.require()?;
     let (public, private) = public_repo_count(&cx, me.id).await?;
-    Ok(ok(objects::full_user(&cx.base, me, public, Some((private, private)))))
+    let follows = people::follow_counts(&*cx.db, me.id).await?;
+    Ok(ok(objects::full_user(&cx.base, me, public, Some((private, private)), follows)))
 }
 
 #[derive(Deserialize)]
@@ -67,7 +68,8 @@ pub async fn update_me(cx: Cx, GhJson(e): GhJson<ProfileEdit>) -> Handler {
     tx.commit().await?;
     crate::model::access::forget_callers();
     let (public, private) = public_repo_count(&cx, me.id).await?;
-    Ok(ok(objects::full_user(&cx.base, &me, public, Some((private, private)))))
+    let follows = people::follow_counts(&*cx.db, me.id).await?;
+    Ok(ok(objects::full_user(&cx.base, &me, public, Some((private, private)), follows)))
 }
 
 pub async fn my_orgs(cx: Cx) -> Handler {
@@ -102,13 +104,18 @@ pub async fn list(cx: Cx) -> Handler {
 
 pub async fn get(cx: Cx, Path(user): Path<String>) -> Handler {
     let a = accounts::by_login(&*cx.db, &user).await?.ok_or(GhError::NotFound)?;
-    let (public, _) = public_repo_count(&cx, a.id).await?;
+    Ok(ok(public_user(&cx, &a).await?))
+}
+
+/// `public-user` of any account, with its real repository and follow counts.
+pub(super) async fn public_user(cx: &Cx, a: &AccountRow) -> GhResult<Value> {
+    let (public, _) = public_repo_count(cx, a.id).await?;
+    let follows = people::follow_counts(&*cx.db, a.id).await?;
+    let mut v = objects::full_user(&cx.base, a, public, None, follows);
     if a.kind == "Organization" {
-        let mut v = objects::full_user(&cx.base, &a, public, None);
         v["type"] = Value::from("Organization");
-        return Ok(ok(v));
     }
-    Ok(ok(objects::full_user(&cx.base, &a, public, None)))
+    Ok(v)
 }
 
 async fn org_row(cx: &Cx, org: &str) -> GhResult<AccountRow> {
@@ -118,7 +125,9 @@ async fn org_row(cx: &Cx, org: &str) -> GhResult<AccountRow> {
 pub async fn org(cx: Cx, Path(org): Path<String>) -> Handler {
     let o = org_row(&cx, &org).await?;
     let (public, _) = public_repo_count(&cx, o.id).await?;
-    Ok(ok(objects::org_full(&cx.base, &o, public)))
+    let mut v = objects::org_full(&cx.base, &o, public);
+    v["followers"] = people::follow_counts(&*cx.db, o.id).await?.0.into();
+    Ok(ok(v))
 }
 
 pub async fn org_members(cx: Cx, Path(org): Path<String>) -> Handler {
@@ -128,7 +137,16 @@ pub async fn org_members(cx: Cx, Path(org): Path<String>) -> Handler {
         r @ ("admin" | "member") => Some(r),
         _ => return Err(GhError::invalid("Membership", "role")),
     };
-    let members = accounts::members(&*cx.db, o.id, role).await?;
+    let mut members = accounts::members(&*cx.db, o.id, role).await?;
+    // Someone outside the org sees only its public members, as on GitHub.
+    let insider = match cx.caller.id() {
+        Some(me) => accounts::member_role(&*cx.db, o.id, me).await?.is_some(),
+        None => false,
+    };
+    if !insider {
+        let public: Vec<i64> = people::public_members(&*cx.db, o.id).await?.iter().map(|a| a.id).collect();
+        members.retain(|a| public.contains(&a.id));
+    }
     let page = cx.query.page()?;
     Ok(Listing::of(members.iter().map(|a| objects::user_ref(&cx.base, a)).collect(), page, cx.url()).into_response())
 }
@@ -146,7 +164,16 @@ pub async fn org_membership(cx: Cx, Path((org, user)): Path<(String, String)>) -
     cx.caller.require()?;
     let o = org_row(&cx, &org).await?;
     let u = accounts::by_login(&*cx.db, &user).await?.ok_or(GhError::NotFound)?;
-    let role = accounts::member_role(&*cx.db, o.id, u.id).await?.ok_or(GhError::NotFound)?;
+    let Some(role) = accounts::member_role(&*cx.db, o.id, u.id).await? else {
+        // An open invitation is a `pending` membership.
+        let invited = people::invitations_for(&*cx.db, u.id)
+            .await?
+            .into_iter()
+            .find(|i| i.org_id == o.id && !crate::model::people::invitation_expired(i))
+            .ok_or(GhError::NotFound)?;
+        let role = crate::model::people::membership_role(&invited.role);
+        return Ok(ok(crate::model::people::membership_json(&cx.base, &o, &u, "pending", role)));
+    };
     Ok(ok(json!({
         "url": format!("{}/orgs/{}/memberships/{}", cx.base, o.login, u.login),
         "state": "active", "role": role,
@@ -262,7 +289,20 @@ pub async fn remove_member(cx: Cx, Path((org, user)): Path<(String, String)>) ->
     let o = org_as_admin(&cx, &org).await?;
     let u = accounts::by_login(&*cx.db, &user).await?.ok_or(GhError::NotFound)?;
     let mut tx = asym_store::begin_write(&cx.db).await?;
+    let role = accounts::member_role(&mut *tx, o.id, u.id).await?;
     accounts::remove_member(&mut *tx, o.id, u.id).await?;
+    // Leaving an org leaves its teams; a pending membership is a cancelled invitation.
+    people::leave_teams(&mut *tx, o.id, u.id).await?;
+    for i in people::invitations_for(&mut *tx, u.id).await? {
+        if i.org_id == o.id {
+            people::delete_invitation(&mut tx, i.id).await?;
+        }
+    }
     tx.commit().await?;
+    if let (Some(role), Some(me)) = (role, cx.caller.user.as_ref()) {
+        let membership = crate::model::people::membership_json(&cx.base, &o, &u, "active", &role);
+        let payload = json!({ "action": "member_removed", "membership": membership });
+        crate::model::hooks::emit_org(&cx.ctx, &cx.db, &cx.base, &o, me, "organization", payload).await?;
+    }
     Ok(super::no_content())
 }

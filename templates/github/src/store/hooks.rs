@@ -124,3 +124,42 @@ pub async fn delivery(db: impl AnyExecutor<'_>, hook: i64, id: i64) -> sqlx::Res
 pub async fn all_deliveries(db: impl AnyExecutor<'_>, limit: i64) -> sqlx::Result<Vec<DeliveryRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {DCOLS} FROM hook_deliveries ORDER BY id LIMIT $1"))).bind(limit).fetch_all(db).await
 }
+
+// Organization webhooks: a `hooks` row with `org_id` set and `repo_id` 0.
+
+/// Makes the hook `id` (inserted with `repo_id` 0) a hook of `org`.
+pub async fn set_org(db: impl AnyExecutor<'_>, id: i64, org: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE hooks SET org_id = $2 WHERE id = $1").bind(id).bind(org).execute(db).await?;
+    Ok(())
+}
+
+pub async fn of_org(db: impl AnyExecutor<'_>, org: i64) -> sqlx::Result<Vec<HookRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM hooks WHERE org_id = $1 ORDER BY id"))).bind(org).fetch_all(db).await
+}
+
+pub async fn get_of_org(db: impl AnyExecutor<'_>, org: i64, id: i64) -> sqlx::Result<Option<HookRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM hooks WHERE org_id = $1 AND id = $2")))
+        .bind(org)
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn delete_of_org(db: impl AnyExecutor<'_>, org: i64, id: i64) -> sqlx::Result<u64> {
+    Ok(sqlx::query("DELETE FROM hooks WHERE org_id = $1 AND id = $2").bind(org).bind(id).execute(db).await?.rows_affected())
+}
+
+/// The organization a hook belongs to (none for a repository hook).
+pub async fn org_of(db: impl AnyExecutor<'_>, id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT org_id FROM hooks WHERE id = $1").bind(id).fetch_optional(db).await.map(Option::flatten)
+}
+
+/// The hooks an event of repository `repo` reaches: its own, and those of its
+/// owning organization (`org`, or -1 for a user-owned repository).
+pub async fn for_repo_event(db: impl AnyExecutor<'_>, repo: i64, org: i64) -> sqlx::Result<Vec<HookRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM hooks WHERE repo_id = $1 OR org_id = $2 ORDER BY id")))
+        .bind(repo)
+        .bind(org)
+        .fetch_all(db)
+        .await
+}

@@ -11,6 +11,8 @@ pub mod hooks;
 pub mod invitations;
 pub mod issues;
 pub mod notifications;
+pub mod people;
+pub mod protection;
 pub mod pulls;
 pub mod releases;
 pub mod repos;

@@ -250,3 +250,14 @@ pub async fn open_from_fork(db: impl AnyExecutor<'_>, head_repo: i64, head_ref: 
     .await?;
     Ok(rows.into_iter().map(|p| (p.issue_id, p)).collect())
 }
+
+/// The merged pull requests whose base is in `repo`, as `(issue id, pull row)`, oldest merge first.
+pub async fn merged_into(db: impl AnyExecutor<'_>, repo: i64) -> sqlx::Result<Vec<PullRow>> {
+    let cols = COLS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {cols} FROM pulls p JOIN issues i ON i.id = p.issue_id WHERE i.repo_id = $1 AND p.merged = 1 ORDER BY p.merged_at, p.id"
+    )))
+    .bind(repo)
+    .fetch_all(db)
+    .await
+}

@@ -60,6 +60,12 @@ pub async fn delete(db: impl AnyExecutor<'_>, id: i64) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// The reactions on a release (deleted with it).
+pub async fn delete_reactions(db: impl AnyExecutor<'_>, id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM reactions WHERE subject = 'release' AND subject_id = $1").bind(id).execute(db).await?;
+    Ok(())
+}
+
 /// A repository's releases, newest first.
 pub async fn of_repo(db: impl AnyExecutor<'_>, repo: i64) -> sqlx::Result<Vec<ReleaseRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM releases WHERE repo_id = $1 ORDER BY created_at DESC, id DESC")))

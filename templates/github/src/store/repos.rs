@@ -173,6 +173,7 @@ pub async fn delete(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()> {
         "DELETE FROM notifications WHERE repo_id = $1",
         "DELETE FROM team_review_requests WHERE issue_id IN (SELECT id FROM issues WHERE repo_id = $1)",
         "DELETE FROM commit_statuses WHERE repo_id = $1",
+        "DELETE FROM reactions WHERE subject = 'release' AND subject_id IN (SELECT id FROM releases WHERE repo_id = $1)",
         "DELETE FROM releases WHERE repo_id = $1",
         "DELETE FROM check_annotations WHERE run_id IN (SELECT id FROM check_runs WHERE repo_id = $1)",
         "DELETE FROM check_runs WHERE repo_id = $1",
@@ -185,6 +186,7 @@ pub async fn delete(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()> {
         "DELETE FROM environments WHERE repo_id = $1",
         "DELETE FROM repo_invitations WHERE repo_id = $1",
         "DELETE FROM release_assets WHERE repo_id = $1",
+        "DELETE FROM branch_protections WHERE repo_id = $1",
         "DELETE FROM repos WHERE id = $1",
     ] {
         sqlx::query(sql).bind(id).execute(&mut *conn).await?;
@@ -290,5 +292,17 @@ pub async fn share_objects(db: impl AnyExecutor<'_>, from: i64, to: i64) -> sqlx
     .bind(to)
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// Moves a repository to another account (a transfer), under `name`.
+pub async fn set_owner(db: impl AnyExecutor<'_>, id: i64, owner: i64, name: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE repos SET owner_id = $2, name = $3, updated_at = $4 WHERE id = $1")
+        .bind(id)
+        .bind(owner)
+        .bind(name)
+        .bind(now)
+        .execute(db)
+        .await?;
     Ok(())
 }
