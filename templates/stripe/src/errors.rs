@@ -18,6 +18,9 @@ pub enum StripeError {
     /// `resource_missing` at 404: `No such customer: 'cus_x'`.
     #[error("No such {what}: '{id}'")]
     NoSuch { what: &'static str, id: String, param: String },
+    /// `invoice_upcoming_none` at 404: the customer has nothing to preview.
+    #[error("No upcoming invoices for customer: {customer}")]
+    NoSuchUpcoming { customer: String },
     /// A URL Stripe does not have, or one this clone has not built (404).
     #[error("Unrecognized request URL ({method}: {path})")]
     UnrecognizedUrl { method: String, path: String, built: bool },
@@ -77,7 +80,7 @@ impl StripeError {
         match self {
             StripeError::Authentication { .. } => StatusCode::UNAUTHORIZED,
             StripeError::InvalidRequest { .. } | StripeError::UnexpectedState { .. } => StatusCode::BAD_REQUEST,
-            StripeError::NoSuch { .. } | StripeError::UnrecognizedUrl { .. } => StatusCode::NOT_FOUND,
+            StripeError::NoSuch { .. } | StripeError::UnrecognizedUrl { .. } | StripeError::NoSuchUpcoming { .. } => StatusCode::NOT_FOUND,
             StripeError::Card { .. } => StatusCode::PAYMENT_REQUIRED,
             StripeError::Idempotency { conflict: true, .. } => StatusCode::CONFLICT,
             StripeError::Idempotency { .. } => StatusCode::BAD_REQUEST,
@@ -113,6 +116,12 @@ impl StripeError {
                 put("doc_url", json!(doc_url("resource_missing")));
                 put("message", json!(self.to_string()));
                 put("param", json!(param));
+            }
+            StripeError::NoSuchUpcoming { .. } => {
+                put("type", json!("invalid_request_error"));
+                put("code", json!("invoice_upcoming_none"));
+                put("doc_url", json!(doc_url("invoice_upcoming_none")));
+                put("message", json!(self.to_string()));
             }
             StripeError::UnrecognizedUrl { method, path, built } => {
                 put("type", json!("invalid_request_error"));

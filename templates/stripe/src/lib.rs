@@ -15,9 +15,13 @@
 //! (`routes/hosted.rs`), Payment Links, card tokens, tax rates applied to
 //! invoice and subscription lines (exclusive and inclusive), credit notes
 //! (pre-payment, refund, customer-balance credit), disputes opened by the dispute
-//! test cards, payouts and the account, and MCP tools modelled on
-//! Stripe's agent toolkit (`mcp.rs`). Not built yet (each answers
-//! `Unrecognized request URL` saying so): the rest;
+//! test cards, payouts (with reversal) and the account, customer tax ids, card
+//! sources and customer discounts, incremental authorization, setup attempts,
+//! the older upcoming-invoice preview, the customer portal (sessions with a
+//! read-only hosted page, configurations), legacy plans (views of recurring
+//! prices), shipping rates (offered in Checkout), subscription schedules moved
+//! by test clocks, and MCP tools modelled on Stripe's agent toolkit (`mcp.rs`).
+//! Endpoints not built answer `Unrecognized request URL` saying so;
 //! `COVERAGE.md` lists every endpoint.
 //!
 //! Layout (moto's): `routes/` decode and render (one dispatcher for `/v1/*`),
@@ -63,6 +67,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0006_credit_notes", sql: include_str!("../migrations/0006_credit_notes.sql") },
     Migration { name: "0007_disputes", sql: include_str!("../migrations/0007_disputes.sql") },
     Migration { name: "0008_payouts", sql: include_str!("../migrations/0008_payouts.sql") },
+    Migration { name: "0009_billing_more", sql: include_str!("../migrations/0009_billing_more.sql") },
     // -- later migrations go here, one line each, in number order --
 ];
 

@@ -34,6 +34,17 @@ pub struct Attempt<'a> {
     pub failure: Option<(&'a str, &'a str, &'a str)>,
 }
 
+/// Whether an authorization can be incremented later: a manual-capture intent
+/// that asked for it (`payment_method_options[card][request_incremental_authorization]=if_available`),
+/// on a brand that supports it.
+fn incremental(pi: &Value, card: &Value, a: &Attempt<'_>) -> bool {
+    a.failure.is_none()
+        && !a.captured
+        && pi["capture_method"] == "manual"
+        && pi["payment_method_options"]["card"]["request_incremental_authorization"] == "if_available"
+        && ["visa", "mastercard", "amex", "discover", "unionpay"].contains(&card["brand"].as_str().unwrap_or_default())
+}
+
 /// A charge of `pi` on card `pm`.
 pub fn build(pi: &Value, pm: &Value, a: &Attempt<'_>) -> Value {
     let id = ids::new("ch");
@@ -95,7 +106,7 @@ pub fn build(pi: &Value, pm: &Value, a: &Attempt<'_>) -> Value {
                 "extended_authorization": { "status": "disabled" },
                 "fingerprint": card["fingerprint"],
                 "funding": card["funding"],
-                "incremental_authorization": { "status": "unavailable" },
+                "incremental_authorization": { "status": if incremental(pi, card, a) { "available" } else { "unavailable" } },
                 "installments": null,
                 "last4": card["last4"],
                 "mandate": null,
@@ -243,7 +254,9 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
     let pm = match (p.text("source")?, &customer) {
         (Some(src), _) => crate::model::payment_methods::resolve(&mut tx, &src, "source").await?,
         (None, Some(c)) => {
-            let default = c["invoice_settings"]["default_payment_method"].as_str().map(String::from);
+            // The customer's default card source, as Stripe charges it (else its
+            // default payment method).
+            let default = c["default_source"].as_str().or(c["invoice_settings"]["default_payment_method"].as_str()).map(String::from);
             let id =
                 default.ok_or_else(|| StripeError::coded("missing", "Cannot charge a customer that has no active card", Some("card")))?;
             must_get(&mut *tx, Kind::PaymentMethod, &id, "source").await?

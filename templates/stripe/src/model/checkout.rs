@@ -50,6 +50,7 @@ const CREATE: &[&str] = &[
     "billing_address_collection",
     "locale",
     "ui_mode",
+    "shipping_options",
 ];
 
 /// A session id as Stripe shapes it (`cs_test_` and 58 alphanumerics).
@@ -278,6 +279,7 @@ pub async fn build(tx: &mut AnyConnection, req: &Req, p: &Params, payment_link: 
         }
         Some(t) => t,
     };
+    let (shipping_options, shipping) = shipping_of(tx, p.get("shipping_options"), &mode, cur.as_deref()).await?;
     let id = session_id();
     let url = format!("{}/c/pay/{id}", req.base_url.trim_end_matches('/'));
     let mut v = json!({
@@ -287,7 +289,7 @@ pub async fn build(tx: &mut AnyConnection, req: &Req, p: &Params, payment_link: 
         "after_expiration": null,
         "allow_promotion_codes": allow_promos,
         "amount_subtotal": if mode == "setup" { Value::Null } else { json!(subtotal) },
-        "amount_total": if mode == "setup" { Value::Null } else { json!(subtotal - off) },
+        "amount_total": if mode == "setup" { Value::Null } else { json!(subtotal - off + shipping) },
         "automatic_tax": { "enabled": false, "liability": null, "provider": null, "status": null },
         "billing_address_collection": p.choice("billing_address_collection", &["auto", "required"])?,
         "cancel_url": p.text("cancel_url")?,
@@ -325,13 +327,13 @@ pub async fn build(tx: &mut AnyConnection, req: &Req, p: &Params, payment_link: 
         "saved_payment_method_options": null,
         "setup_intent": null,
         "shipping_address_collection": null,
-        "shipping_cost": null,
-        "shipping_options": [],
+        "shipping_cost": shipping_options.first().map(|o| json!({ "amount_subtotal": o["shipping_amount"], "amount_tax": 0, "amount_total": o["shipping_amount"], "shipping_rate": o["shipping_rate"] })),
+        "shipping_options": shipping_options,
         "status": "open",
         "submit_type": p.choice("submit_type", &["auto", "book", "donate", "pay", "subscribe"])?,
         "subscription": null,
         "success_url": p.text("success_url")?,
-        "total_details": if mode == "setup" { Value::Null } else { json!({ "amount_discount": off, "amount_shipping": 0, "amount_tax": 0 }) },
+        "total_details": if mode == "setup" { Value::Null } else { json!({ "amount_discount": off, "amount_shipping": shipping, "amount_tax": 0 }) },
         "ui_mode": p.choice("ui_mode", &["hosted", "embedded", "custom"])?.unwrap_or_else(|| "hosted".into()),
         "url": url,
         "wallet_options": null,
@@ -347,6 +349,55 @@ pub async fn build(tx: &mut AnyConnection, req: &Req, p: &Params, payment_link: 
     }
     merge_metadata(&mut v["metadata"], p.get("metadata"))?;
     Ok(v)
+}
+
+/// A `shipping_options[][shipping_rate]` parameter as the session's
+/// `shipping_options` and the amount of the first (the one selected), which is
+/// added to `amount_total`. Only `payment` mode; `shipping_rate_data` (an
+/// inline rate) is not built.
+async fn shipping_of(tx: &mut AnyConnection, v: Option<&Value>, mode: &str, currency: Option<&str>) -> StripeResult<(Vec<Value>, i64)> {
+    let entries = match v {
+        None => return Ok((vec![], 0)),
+        Some(Value::Array(a)) => a.clone(),
+        Some(Value::String(s)) if s.is_empty() => return Ok((vec![], 0)),
+        Some(_) => return Err(StripeError::invalid_param("Invalid array", "shipping_options")),
+    };
+    if mode != "payment" {
+        return Err(StripeError::invalid_param(
+            format!("`shipping_options` in `{mode}` mode is not implemented by this clone yet; only `payment` mode is."),
+            "shipping_options",
+        ));
+    }
+    if entries.len() > 5 {
+        return Err(StripeError::invalid_param("You may only specify up to 5 shipping options.", "shipping_options"));
+    }
+    let mut out = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        if e.get("shipping_rate_data").is_some() {
+            return Err(StripeError::not_built(&format!("shipping_options[{i}][shipping_rate_data]")));
+        }
+        let param = format!("shipping_options[{i}][shipping_rate]");
+        let id = e.get("shipping_rate").and_then(Value::as_str).ok_or_else(|| StripeError::missing(&param))?;
+        let rate = must_get(&mut *tx, Kind::ShippingRate, id, &param).await?;
+        if rate["active"] != true {
+            return Err(StripeError::invalid_param(format!("The shipping rate {id} is inactive."), &param));
+        }
+        let amount = rate["fixed_amount"]["amount"].as_i64().unwrap_or(0);
+        if let Some(cur) = currency
+            && rate["fixed_amount"]["currency"] != json!(cur)
+        {
+            return Err(StripeError::invalid_param(
+                format!(
+                    "The shipping rate {id} is in {}, but the session is in {cur}.",
+                    rate["fixed_amount"]["currency"].as_str().unwrap_or("")
+                ),
+                &param,
+            ));
+        }
+        out.push(json!({ "shipping_amount": amount, "shipping_rate": id }));
+    }
+    let first = out.first().and_then(|o| o["shipping_amount"].as_i64()).unwrap_or(0);
+    Ok((out, first))
 }
 
 /// `POST /v1/checkout/sessions`.
@@ -474,7 +525,8 @@ async fn promotion(db: &Pool, session: &Value, code: &str) -> StripeResult<Resul
     let mut s = session.clone();
     if let Some(subtotal) = s["amount_subtotal"].as_i64() {
         let off = discount_amount(&coupon, subtotal);
-        s["amount_total"] = json!(subtotal - off);
+        let shipping = s["total_details"]["amount_shipping"].as_i64().unwrap_or(0);
+        s["amount_total"] = json!(subtotal - off + shipping);
         s["total_details"]["amount_discount"] = json!(off);
     }
     s["discounts"] = json!([{ "coupon": null, "promotion_code": promo["id"] }]);

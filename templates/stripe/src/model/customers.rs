@@ -9,7 +9,9 @@ use crate::errors::{StripeError, StripeResult};
 use crate::form::{Params, hash_value, merge_metadata};
 use crate::ids;
 use crate::model::list::{self, PAGE_PARAMS, Page, range_filter};
-use crate::model::{Req, address, events, must_get, now_secs, payment_methods, previous_attributes, search, set_text};
+use crate::model::{
+    Req, address, discounts, events, must_get, now_secs, payment_methods, previous_attributes, search, set_text, sources, tax_ids,
+};
 use crate::store::objects::{self, Kind, Scan};
 
 pub const SEARCH_FIELDS: &[&str] = &["created", "email", "metadata", "name", "phone"];
@@ -128,9 +130,10 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
         "promotion_code",
     ]);
     p.allow(&allowed)?;
-    if p.has("coupon") || p.has("promotion_code") || p.has("source") {
-        let which = ["coupon", "promotion_code", "source"].into_iter().find(|k| p.has(k)).unwrap_or_default();
-        return Err(StripeError::invalid_param(format!("The `{which}` parameter is not implemented by this clone yet."), which));
+    for k in ["tax", "cash_balance"] {
+        if p.has(k) {
+            return Err(StripeError::not_built(k));
+        }
     }
     let mut c = blank(ids::new("cus"), now_secs());
     apply(&mut c, p)?;
@@ -143,6 +146,29 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
     }
     objects::insert(&mut *tx, Kind::Customer, &c).await?;
     events::emit(&mut tx, req, "customer.created", &c, None).await?;
+    let now = crate::model::test_clocks::now_for(&mut tx, &c).await?;
+    let before = c.clone();
+    discounts::set_on_customer(&mut tx, req, &mut c, p.text("coupon")?, p.text("promotion_code")?, now).await?;
+    if c != before {
+        objects::save(&mut *tx, Kind::Customer, &c).await?;
+    }
+    if let Some(token) = p.text("source")? {
+        sources::add_in(&mut tx, req, &mut c, &token, "source", None, true).await?;
+    }
+    if let Some(list) = p.get("tax_id_data") {
+        let Value::Array(entries) = list else {
+            return Err(StripeError::invalid_param("Invalid array: pass `tax_id_data[0][type]=…&tax_id_data[0][value]=…`", "tax_id_data"));
+        };
+        let cid = c["id"].as_str().unwrap_or_default().to_string();
+        for (i, e) in entries.iter().enumerate() {
+            let field = |k: &str| {
+                e.get(k).and_then(Value::as_str).map(String::from).ok_or_else(|| StripeError::missing(&format!("tax_id_data[{i}][{k}]")))
+            };
+            let (kind, value) = (field("type")?, field("value")?);
+            let params = (format!("tax_id_data[{i}][type]"), format!("tax_id_data[{i}][value]"));
+            tax_ids::create_in(&mut tx, req, &cid, &kind, &value, (&params.0, &params.1)).await?;
+        }
+    }
     if let Some(pm_id) = p.text("payment_method")? {
         let mut pm = payment_methods::resolve(&mut tx, &pm_id, "payment_method").await?;
         payment_methods::attach_in(&mut tx, req, &mut pm, c["id"].as_str().unwrap_or_default()).await?;
@@ -162,9 +188,34 @@ pub async fn update(db: &Pool, req: &Req, id: &str, p: &Params) -> StripeResult<
     allowed.extend_from_slice(&["default_source", "source", "tax", "coupon", "promotion_code", "cash_balance"]);
     p.allow(&allowed)?;
     let mut tx = asym_store::begin_write(db).await?;
+    for k in ["tax", "cash_balance"] {
+        if p.has(k) {
+            return Err(StripeError::not_built(k));
+        }
+    }
     let before = must_get(&mut *tx, Kind::Customer, id, "id").await?;
     let mut c = before.clone();
     apply(&mut c, p)?;
+    // A new `source` becomes the default, and the old default card goes (as Stripe does).
+    if let Some(token) = p.text("source")? {
+        let old = c["default_source"].as_str().map(String::from);
+        sources::add_in(&mut tx, req, &mut c, &token, "source", None, true).await?;
+        if let Some(old) = old
+            && let Ok(card) = sources::of_customer(&mut tx, id, &old, "source").await
+        {
+            sources::delete_in(&mut tx, req, &mut c, &card).await?;
+        }
+    }
+    if let Some(d) = p.text("default_source")? {
+        sources::of_customer(&mut tx, id, &d, "default_source").await?;
+        c["default_source"] = json!(d);
+    }
+    let now = crate::model::test_clocks::now_for(&mut tx, &c).await?;
+    if p.str("coupon")? == Some("") || p.str("promotion_code")? == Some("") {
+        discounts::remove_from_customer(&mut tx, req, &mut c).await?;
+    } else {
+        discounts::set_on_customer(&mut tx, req, &mut c, p.text("coupon")?, p.text("promotion_code")?, now).await?;
+    }
     if let Some(pm) = c["invoice_settings"]["default_payment_method"].as_str().map(String::from)
         && before["invoice_settings"]["default_payment_method"] != json!(pm)
     {

@@ -151,6 +151,120 @@ pub async fn apply(tx: &mut AnyConnection, req: &Req, coupon: &Value, promo: Opt
     Ok(id)
 }
 
+/// A customer's own discount (`customer.discount`), as the id list invoices and
+/// subscriptions fall back to when they carry no discounts of their own.
+pub fn of_customer(customer: &Value) -> Vec<String> {
+    customer["discount"]["id"].as_str().map(|d| vec![d.to_string()]).unwrap_or_default()
+}
+
+/// Sets (`coupon`/`promotion_code`) or replaces the discount on `customer`
+/// itself: `customer.discount.created` (or `.updated` when one is replaced).
+pub async fn set_on_customer(
+    tx: &mut AnyConnection,
+    req: &Req,
+    customer: &mut Value,
+    coupon: Option<String>,
+    promo: Option<String>,
+    now: i64,
+) -> StripeResult<()> {
+    let cid = customer["id"].as_str().unwrap_or_default().to_string();
+    let t = Target { customer: &cid, invoice: None, subscription: None, now, subtotal: None, invoice_item: None };
+    let (coupon, promo) = match (coupon, promo) {
+        (Some(_), Some(_)) => return Err(StripeError::invalid("You may only specify one of these parameters: coupon, promotion_code.")),
+        (Some(c), None) => (redeemable(tx, &c, "coupon", now).await?, None),
+        (None, Some(p)) => {
+            let promo = must_get(&mut *tx, Kind::PromotionCode, &p, "promotion_code").await?;
+            check_promotion(&promo, &t, "promotion_code")?;
+            let coupon_id = promo["promotion"]["coupon"].as_str().unwrap_or_default().to_string();
+            (redeemable(tx, &coupon_id, "promotion_code", now).await?, Some(promo))
+        }
+        (None, None) => return Ok(()),
+    };
+    let id = apply(tx, req, &coupon, promo, &t).await?;
+    let d = must_get(&mut *tx, Kind::Discount, &id, "coupon").await?;
+    let mut shown = d.clone();
+    shown["coupon"] = d["_coupon"].clone();
+    crate::model::public(&mut shown);
+    let previous = customer["discount"].clone();
+    customer["discount"] = shown.clone();
+    if previous.is_null() {
+        events::emit(tx, req, "customer.discount.created", &shown, None).await?;
+    } else {
+        events::emit(tx, req, "customer.discount.updated", &shown, Some(json!({ "coupon": previous["coupon"], "id": previous["id"] })))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Takes the discount off `customer` (not saved): ends it and emits
+/// `customer.discount.deleted`. Returns the removed discount, if there was one.
+pub async fn remove_from_customer(tx: &mut AnyConnection, req: &Req, customer: &mut Value) -> StripeResult<Option<Value>> {
+    take_off_customer(tx, req, customer, true).await
+}
+
+/// Takes the discount off `customer`; `end` also ends it (a spent `once`
+/// discount stays live on the invoice that used it).
+async fn take_off_customer(tx: &mut AnyConnection, req: &Req, customer: &mut Value, end: bool) -> StripeResult<Option<Value>> {
+    let d = customer["discount"].clone();
+    let Some(id) = d["id"].as_str().map(String::from) else { return Ok(None) };
+    customer["discount"] = Value::Null;
+    if end && let Some(mut stored) = objects::get(&mut *tx, Kind::Discount, &id).await? {
+        stored["end"] = json!(crate::model::test_clocks::now_for(tx, customer).await?);
+        objects::save(&mut *tx, Kind::Discount, &stored).await?;
+    }
+    events::emit(tx, req, "customer.discount.deleted", &d, None).await?;
+    Ok(Some(d))
+}
+
+/// A customer's `once` discount is used up by the first invoice it reduces:
+/// it comes off the customer (`customer.discount.deleted`, `customer.updated`).
+pub async fn spend_customer_once(tx: &mut AnyConnection, req: &Req, customer_id: &str, applied: &[Value]) -> StripeResult<()> {
+    let Some(mut c) = objects::get(&mut *tx, Kind::Customer, customer_id).await? else { return Ok(()) };
+    let Some(did) = c["discount"]["id"].as_str().map(String::from) else { return Ok(()) };
+    if !applied.iter().any(|d| d["id"] == json!(did) && spent(d)) {
+        return Ok(());
+    }
+    let before = c.clone();
+    take_off_customer(tx, req, &mut c, false).await?;
+    objects::save(&mut *tx, Kind::Customer, &c).await?;
+    events::emit(tx, req, "customer.updated", &c, Some(crate::model::previous_attributes(&before, &c))).await?;
+    Ok(())
+}
+
+/// `DELETE /v1/customers/{customer}/discount`: removes the customer's own
+/// discount (`customer.discount.deleted`, `customer.updated`) and answers
+/// Stripe's deleted discount stub.
+pub async fn delete_customer_discount(db: &asym_store::Pool, req: &Req, customer: &str) -> StripeResult<Value> {
+    let mut tx = asym_store::begin_write(db).await?;
+    let mut c = must_get(&mut *tx, Kind::Customer, customer, "customer").await?;
+    let before = c.clone();
+    let Some(d) = remove_from_customer(&mut tx, req, &mut c).await? else {
+        return Err(StripeError::coded("resource_missing", format!("Customer {customer} does not have a discount."), None));
+    };
+    objects::save(&mut *tx, Kind::Customer, &c).await?;
+    events::emit(&mut tx, req, "customer.updated", &c, Some(crate::model::previous_attributes(&before, &c))).await?;
+    tx.commit().await?;
+    let mut stub = serde_json::Map::new();
+    for k in [
+        "id",
+        "object",
+        "checkout_session",
+        "coupon",
+        "customer",
+        "invoice",
+        "invoice_item",
+        "promotion_code",
+        "source",
+        "start",
+        "subscription",
+        "subscription_item",
+    ] {
+        stub.insert(k.into(), d[k].clone());
+    }
+    stub.insert("deleted".into(), json!(true));
+    Ok(Value::Object(stub))
+}
+
 /// The discounts among `ids` that still apply at `at`, as stored.
 pub async fn active(tx: &mut AnyConnection, ids: &[String], at: i64) -> StripeResult<Vec<Value>> {
     let mut out = Vec::new();

@@ -54,6 +54,16 @@ fn walk<'a>(db: &'a Pool, v: &'a mut Value, parts: &'a [&'a str]) -> Pin<Box<dyn
             let data = data.as_array().cloned().unwrap_or_default();
             map.insert("payments".into(), list::envelope(data, false, &format!("/v1/invoice_payments?invoice={id}")));
         }
+        // A customer's tax ids and card sources (`expand[]=tax_ids`, `expand[]=sources`).
+        if (*field == "tax_ids" || *field == "sources") && map.get("object") == Some(&Value::from("customer")) && !map.contains_key(*field)
+        {
+            let id = map.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+            let kind = if *field == "tax_ids" { Kind::TaxId } else { Kind::Card };
+            let scan = Scan { customer: Some(id.clone()), ..Default::default() };
+            let page = list::Page { limit: 100, ..Default::default() };
+            let l = list::list(db, kind, &format!("/v1/customers/{id}/{field}"), &page, scan, &|_| true).await?;
+            map.insert((*field).into(), l);
+        }
         let Some(child) = map.get_mut(*field) else { return Err(cannot()) };
         if let Some(id) = child.as_str() {
             let kind = Kind::from_id(id).ok_or_else(cannot)?;

@@ -797,6 +797,12 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
     };
     if let Some(ds) = discounts::from_param(&mut tx, req, p.get("discounts"), &target).await? {
         inv["discounts"] = json!(ds);
+    } else if sub.is_none() {
+        // Without discounts of its own, an invoice takes the customer's (a
+        // `once` one is used up by it).
+        let taken = discounts::active(&mut tx, &discounts::of_customer(&customer), now).await?;
+        inv["discounts"] = json!(taken.iter().map(|d| d["id"].clone()).collect::<Vec<_>>());
+        discounts::spend_customer_once(&mut tx, req, &customer_id, &taken).await?;
     }
     schedule(&mut inv);
     objects::insert(&mut *tx, Kind::Invoice, &inv).await?;
@@ -1050,7 +1056,9 @@ pub async fn pay_in(tx: &mut AnyConnection, req: &Req, inv: &mut Value, pm: Opti
     let chosen = pm
         .or_else(|| inv["default_payment_method"].as_str().map(String::from))
         .or(sub_pm)
-        .or_else(|| customer["invoice_settings"]["default_payment_method"].as_str().map(String::from));
+        .or_else(|| customer["invoice_settings"]["default_payment_method"].as_str().map(String::from))
+        // Last, the customer's default card source (usable as a payment method).
+        .or_else(|| customer["default_source"].as_str().map(String::from));
     inv["attempted"] = json!(true);
     inv["attempt_count"] = json!(inv["attempt_count"].as_i64().unwrap_or(0) + 1);
     let Some(pm_id) = chosen else {
@@ -1449,6 +1457,9 @@ async fn preview_in(tx: &mut AnyConnection, req: &Req, p: &Params, details: Opti
         parent = json!({ "quote_details": null, "subscription_details": { "metadata": s["metadata"], "subscription": sid }, "type": "subscription_details" });
         reason = if always { "subscription_update" } else { "upcoming" };
         sub_discounts = s["discounts"].as_array().into_iter().flatten().filter_map(|d| d.as_str().map(String::from)).collect();
+        if sub_discounts.is_empty() {
+            sub_discounts = discounts::of_customer(&customer);
+        }
     } else if let Some(Value::Array(items)) = details.get("items") {
         for (i, e) in items.iter().enumerate() {
             let pid = e
@@ -1556,4 +1567,113 @@ async fn preview_in(tx: &mut AnyConnection, req: &Req, p: &Params, details: Opti
     let per_line = discounts::of_lines(tx, &lines, now).await?;
     settle(&mut inv, lines, &applied, &per_line);
     Ok(inv)
+}
+
+/// The parameters of the older `GET /v1/invoices/upcoming` that map onto
+/// `subscription_details[…]` of the preview.
+const UPCOMING_SUBSCRIPTION: &[(&str, &str)] = &[
+    ("subscription_items", "items"),
+    ("subscription_proration_behavior", "proration_behavior"),
+    ("subscription_proration_date", "proration_date"),
+    ("subscription_cancel_at_period_end", "cancel_at_period_end"),
+    ("subscription_cancel_at", "cancel_at"),
+    ("subscription_trial_end", "trial_end"),
+    ("subscription_default_tax_rates", "default_tax_rates"),
+    ("subscription_billing_cycle_anchor", "billing_cycle_anchor"),
+    ("subscription_cancel_now", "cancel_now"),
+    ("subscription_resume_at", "resume_at"),
+    ("subscription_start_date", "start_date"),
+];
+
+/// `GET /v1/invoices/upcoming` (API versions before `2025-03-31.basil`, which
+/// removed it): the older spelling of the preview. Its parameters are turned
+/// into `create_preview`'s and the same code works the invoice out. With only
+/// a `customer`, the preview is of that customer's next subscription renewal
+/// (`invoice_upcoming_none` when there is none).
+pub async fn upcoming(db: &Pool, req: &Req, p: &Params, paging: bool) -> StripeResult<Value> {
+    if !req.api_version.is_empty() && req.api_version.as_str() < "2025-03-31" {
+        // The older API: fine.
+    } else {
+        return Err(StripeError::UnrecognizedUrl {
+            method: "GET".into(),
+            path: if paging { "/v1/invoices/upcoming/lines".into() } else { "/v1/invoices/upcoming".into() },
+            built: true,
+        });
+    }
+    let mut allowed: Vec<&str> = vec![
+        "automatic_tax",
+        "coupon",
+        "currency",
+        "customer",
+        "customer_details",
+        "discounts",
+        "invoice_items",
+        "issuer",
+        "on_behalf_of",
+        "preview_mode",
+        "schedule",
+        "schedule_details",
+        "subscription",
+        "subscription_details",
+        "subscription_trial_from_plan",
+    ];
+    allowed.extend(UPCOMING_SUBSCRIPTION.iter().map(|(k, _)| *k));
+    if paging {
+        allowed.extend_from_slice(PAGE_PARAMS);
+    }
+    p.allow(&allowed)?;
+    if p.has("subscription_trial_from_plan") {
+        return Err(StripeError::not_built("subscription_trial_from_plan"));
+    }
+    let mut m = Map::new();
+    let mut details = p.hash("subscription_details")?.cloned().unwrap_or_default();
+    for (k, v) in &p.map {
+        if let Some((_, d)) = UPCOMING_SUBSCRIPTION.iter().find(|(old, _)| old == k) {
+            details.insert((*d).to_string(), v.clone());
+        } else if k == "coupon" {
+            let mut ds = match p.get("discounts") {
+                Some(Value::Array(a)) => a.clone(),
+                _ => vec![],
+            };
+            ds.push(json!({ "coupon": v }));
+            m.insert("discounts".into(), Value::Array(ds));
+        } else if !PAGE_PARAMS.contains(&k.as_str()) && k != "subscription_details" && !(k == "discounts" && m.contains_key("discounts")) {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    if !details.is_empty() {
+        m.insert("subscription_details".into(), Value::Object(details));
+    }
+    if !m.contains_key("subscription") && !m.contains_key("subscription_details") && !m.contains_key("invoice_items") {
+        let customer = p.text("customer")?.ok_or_else(|| StripeError::missing("customer"))?;
+        must_get(db, Kind::Customer, &customer, "customer").await?;
+        let subs =
+            objects::scan(db, Kind::Subscription, &Scan { customer: Some(customer.clone()), limit: 1000, ..Default::default() }).await?;
+        let next = subs
+            .iter()
+            .filter(|(_, s)| ["active", "trialing", "past_due"].contains(&s["status"].as_str().unwrap_or_default()))
+            .min_by_key(|(_, s)| s["items"]["data"][0]["current_period_end"].as_i64().unwrap_or(i64::MAX));
+        match next {
+            Some((_, s)) => {
+                m.insert("subscription".into(), s["id"].clone());
+            }
+            None => {
+                return Err(StripeError::NoSuchUpcoming { customer });
+            }
+        }
+    }
+    let mut inv = preview(db, req, &Params::new(m)).await?;
+    if !paging {
+        // The older upcoming invoice has no id (it is not an invoice yet).
+        if let Some(o) = inv.as_object_mut() {
+            o.remove("id");
+        }
+        return Ok(inv);
+    }
+    let lines: Vec<Value> = inv["lines"]["data"].as_array().cloned().unwrap_or_default();
+    let mut url = "/v1/invoices/upcoming/lines".to_string();
+    if let Some(c) = inv["customer"].as_str() {
+        url = format!("{url}?customer={c}");
+    }
+    crate::model::checkout::page_of(&lines, p, &url)
 }

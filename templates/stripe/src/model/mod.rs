@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod balance;
+pub mod billing_portal;
 pub mod cards;
 pub mod charges;
 pub mod checkout;
@@ -24,6 +25,7 @@ pub mod payment_intents;
 pub mod payment_links;
 pub mod payment_methods;
 pub mod payouts;
+pub mod plans;
 pub mod prices;
 pub mod products;
 pub mod promotion_codes;
@@ -32,7 +34,11 @@ pub mod refunds;
 pub mod search;
 pub mod seed;
 pub mod setup_intents;
+pub mod shipping_rates;
+pub mod sources;
+pub mod subscription_schedules;
 pub mod subscriptions;
+pub mod tax_ids;
 pub mod tax_rates;
 pub mod test_clocks;
 pub mod tokens;

@@ -537,6 +537,103 @@ pub async fn capture(db: &Pool, req: &Req, id: &str, p: &Params) -> StripeResult
     Ok(pi)
 }
 
+/// `POST /v1/payment_intents/{id}/increment_authorization`: raises the
+/// authorized amount of a `requires_capture` intent whose charge allows it
+/// (`incremental_authorization.status` `available`), at most 10 times.
+pub async fn increment_authorization(db: &Pool, req: &Req, id: &str, p: &Params) -> StripeResult<Value> {
+    p.allow(&[
+        "amount",
+        "application_fee_amount",
+        "description",
+        "metadata",
+        "statement_descriptor",
+        "transfer_data",
+        "amount_details",
+        "hooks",
+        "payment_details",
+        "payment_method_options",
+    ])?;
+    for k in ["application_fee_amount", "transfer_data", "amount_details", "hooks", "payment_details", "payment_method_options"] {
+        if p.has(k) {
+            return Err(StripeError::not_built(k));
+        }
+    }
+    let amount = p.int("amount")?.ok_or_else(|| StripeError::missing("amount"))?;
+    let mut tx = asym_store::begin_write(db).await?;
+    objects::lock(&mut *tx, Kind::PaymentIntent, id).await?;
+    let mut pi = must_get(&mut *tx, Kind::PaymentIntent, id, "intent").await?;
+    let status = pi["status"].as_str().unwrap_or_default().to_string();
+    if status != "requires_capture" {
+        return Err(unexpected(
+            &pi,
+            format!(
+                "This PaymentIntent's amount could not be updated because it has a status of {status}. Only a PaymentIntent with one of the following statuses may have its amount incremented: requires_capture."
+            ),
+        ));
+    }
+    let ch_id = pi["latest_charge"].as_str().unwrap_or_default().to_string();
+    let mut ch = must_get(&mut *tx, Kind::Charge, &ch_id, "charge").await?;
+    if ch["payment_method_details"]["card"]["incremental_authorization"]["status"] != "available" {
+        return Err(StripeError::coded(
+            "incremental_authorization_unavailable",
+            "This PaymentIntent is not eligible for incremental authorizations. To be eligible, confirm it with `capture_method=manual` and `payment_method_options[card][request_incremental_authorization]=if_available` on a card that supports them.",
+            None,
+        ));
+    }
+    let current = pi["amount"].as_i64().unwrap_or(0);
+    if amount <= current {
+        return Err(StripeError::invalid_param(
+            format!("The amount ({amount}) must be greater than the PaymentIntent's current amount ({current})."),
+            "amount",
+        ));
+    }
+    if amount > 99_999_999 {
+        return Err(StripeError::coded("amount_too_large", "Amount must be no more than $999,999.99", Some("amount")));
+    }
+    let attempts = pi["_increments"].as_i64().unwrap_or(0);
+    if attempts >= 10 {
+        return Err(StripeError::invalid("This PaymentIntent has reached the maximum of 10 incremental authorization attempts."));
+    }
+    pi["_increments"] = json!(attempts + 1);
+    crate::model::set_text(&mut pi, p, "description")?;
+    crate::model::set_text(&mut pi, p, "statement_descriptor")?;
+    merge_metadata(&mut pi["metadata"], p.get("metadata"))?;
+    pi["amount"] = json!(amount);
+    pi["amount_capturable"] = json!(amount);
+    let before = ch.clone();
+    ch["amount"] = json!(amount);
+    ch["payment_method_details"]["card"]["amount_authorized"] = json!(amount);
+    ch["payment_method_details"]["card"]["overcapture"]["maximum_amount_capturable"] = json!(amount);
+    objects::save(&mut *tx, Kind::Charge, &ch).await?;
+    objects::save(&mut *tx, Kind::PaymentIntent, &pi).await?;
+    events::emit(&mut tx, req, "charge.updated", &ch, Some(crate::model::previous_attributes(&before, &ch))).await?;
+    events::emit(&mut tx, req, "payment_intent.amount_capturable_updated", &pi, None).await?;
+    tx.commit().await?;
+    Ok(pi)
+}
+
+/// `POST /v1/payment_intents/{id}/apply_customer_balance` and
+/// `POST /v1/payment_intents/{id}/verify_microdeposits`: this clone takes only
+/// card payments, so no intent can be in the `customer_balance` or
+/// `us_bank_account` flow these act on. The intent is looked up (a missing one is
+/// `resource_missing`), then the operation is refused by name.
+async fn refuse_non_card(db: &Pool, id: &str, operation: &str, method: &str) -> StripeResult<Value> {
+    must_get(db, Kind::PaymentIntent, id, "intent").await?;
+    Err(StripeError::invalid(format!(
+        "`{operation}` is not implemented by this clone: it needs a PaymentIntent paying with `{method}`, and only `card` payments are built."
+    )))
+}
+
+pub async fn apply_customer_balance(db: &Pool, id: &str, p: &Params) -> StripeResult<Value> {
+    p.allow(&["amount", "currency"])?;
+    refuse_non_card(db, id, "apply_customer_balance", "customer_balance").await
+}
+
+pub async fn verify_microdeposits(db: &Pool, id: &str, p: &Params) -> StripeResult<Value> {
+    p.allow(&["amounts", "descriptor_code", "client_secret"])?;
+    refuse_non_card(db, id, "verify_microdeposits", "us_bank_account").await
+}
+
 /// `POST /v1/payment_intents/{id}/cancel`.
 pub async fn cancel(db: &Pool, req: &Req, id: &str, p: &Params) -> StripeResult<Value> {
     p.allow(&["cancellation_reason"])?;

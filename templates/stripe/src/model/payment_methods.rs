@@ -27,7 +27,7 @@ fn fingerprint(number: &str) -> String {
     ids::derived("fp", number)[3..].to_string()
 }
 
-fn billing_details(m: Option<&Map<String, Value>>) -> Value {
+pub fn billing_details(m: Option<&Map<String, Value>>) -> Value {
     let s = |k: &str| m.and_then(|m| m.get(k)).and_then(Value::as_str).filter(|s| !s.is_empty()).map(|s| json!(s)).unwrap_or(Value::Null);
     json!({
         "address": address(m.and_then(|m| m.get("address")).and_then(Value::as_object)),
@@ -39,7 +39,7 @@ fn billing_details(m: Option<&Map<String, Value>>) -> Value {
 }
 
 /// A card payment method object for `number` (not stored).
-fn card_object(number: &str, exp_month: i64, exp_year: i64, cvc_given: bool, billing: Value, metadata: Value) -> Value {
+pub fn card_object(number: &str, exp_month: i64, exp_year: i64, cvc_given: bool, billing: Value, metadata: Value) -> Value {
     let test = cards::by_number(number);
     let brand = test.map(|c| c.brand).unwrap_or_else(|| cards::brand_of(number));
     json!({
@@ -272,6 +272,16 @@ pub async fn detach(db: &Pool, req: &Req, id: &str, p: &Params) -> StripeResult<
     let Some(customer) = pm["customer"].as_str().map(String::from) else {
         return Err(StripeError::invalid("The payment method you provided is not attached to a customer so detachment is impossible."));
     };
+    // A card source detached as a payment method is the source deleted.
+    if let Some(card) = objects::get(&mut *tx, Kind::Card, id).await?.filter(|c| c.get("deleted").is_none())
+        && let Some(mut c) = objects::get(&mut *tx, Kind::Customer, &customer).await?
+    {
+        crate::model::sources::delete_in(&mut tx, req, &mut c, &card).await?;
+        pm["customer"] = Value::Null;
+        events::emit(&mut tx, req, "payment_method.detached", &pm, Some(json!({ "customer": customer }))).await?;
+        tx.commit().await?;
+        return Ok(pm);
+    }
     pm["customer"] = Value::Null;
     objects::save(&mut *tx, Kind::PaymentMethod, &pm).await?;
     if let Some(mut c) = objects::get(&mut *tx, Kind::Customer, &customer).await?

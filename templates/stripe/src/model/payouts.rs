@@ -281,6 +281,65 @@ pub async fn cancel(db: &Pool, req: &Req, id: &str) -> StripeResult<Value> {
     Ok(po)
 }
 
+/// `POST /v1/payouts/{id}/reverse`: a paid payout is debited back from the bank
+/// account. The reversal is a new payout (`original_payout` names the first,
+/// whose `reversed_by` names it) that returns the amount to the balance
+/// (`payout_reversal`); it settles as other payouts do. Events:
+/// `payout.created` for the reversal, `payout.updated` and `payout.reversed`
+/// for the original.
+pub async fn reverse(db: &Pool, req: &Req, id: &str, p: &Params) -> StripeResult<Value> {
+    p.allow(&["metadata"])?;
+    let mut tx = asym_store::begin_write(db).await?;
+    settle(&mut tx, req).await?;
+    objects::lock(&mut *tx, Kind::Payout, id).await?;
+    let before = must_get(&mut *tx, Kind::Payout, id, "payout").await?;
+    let status = before["status"].as_str().unwrap_or_default().to_string();
+    if status == "pending" {
+        return Err(StripeError::invalid(format!(
+            "Payout {id} is still pending and cannot be reversed. Use /v1/payouts/{id}/cancel to cancel a pending payout instead."
+        )));
+    }
+    if status != "paid" {
+        return Err(StripeError::invalid(format!(
+            "Payout {id} cannot be reversed because it has a status of {status}. Only a paid payout can be reversed."
+        )));
+    }
+    if before["reversed_by"].is_string() || before["original_payout"].is_string() {
+        let why = if before["reversed_by"].is_string() { "has already been reversed" } else { "is itself a reversal" };
+        return Err(StripeError::invalid(format!("Payout {id} {why} and cannot be reversed.")));
+    }
+    let amount = before["amount"].as_i64().unwrap_or(0);
+    let cur = before["currency"].as_str().unwrap_or("usd").to_string();
+    let rid = ids::new("po");
+    let txn = balance::record(&mut tx, &rid, "payout", amount, &cur, Some("STRIPE PAYOUT REVERSAL")).await?;
+    if let Some(mut t) = objects::get(&mut *tx, Kind::BalanceTransaction, &txn).await? {
+        t["reporting_category"] = json!("payout_reversal");
+        objects::save(&mut *tx, Kind::BalanceTransaction, &t).await?;
+    }
+    let now = now_secs();
+    let mut rev = before.clone();
+    rev["id"] = json!(rid);
+    rev["created"] = json!(now);
+    rev["arrival_date"] = json!((now / 86_400 + 1) * 86_400);
+    rev["balance_transaction"] = json!(txn);
+    rev["metadata"] = json!({});
+    rev["original_payout"] = json!(id);
+    rev["reversed_by"] = Value::Null;
+    rev["status"] = json!("pending");
+    rev["trace_id"] = json!({ "status": "pending", "value": null });
+    rev["_settles_at_ms"] = json!(now_millis() + *SETTLE_MS);
+    merge_metadata(&mut rev["metadata"], p.get("metadata"))?;
+    objects::insert(&mut *tx, Kind::Payout, &rev).await?;
+    events::emit(&mut tx, req, "payout.created", &rev, None).await?;
+    let mut po = before.clone();
+    po["reversed_by"] = json!(rid);
+    objects::save(&mut *tx, Kind::Payout, &po).await?;
+    events::emit(&mut tx, req, "payout.updated", &po, Some(previous_attributes(&before, &po))).await?;
+    events::emit(&mut tx, req, "payout.reversed", &po, None).await?;
+    tx.commit().await?;
+    Ok(rev)
+}
+
 /// `GET /v1/payouts`: `status`, `created`, `arrival_date`, `destination`.
 pub async fn list(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
     let mut allowed = vec!["status", "created", "arrival_date", "destination"];

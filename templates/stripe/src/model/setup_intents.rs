@@ -36,6 +36,61 @@ async fn set_payment_method(tx: &mut AnyConnection, si: &mut Value, p: &Params) 
     Ok(())
 }
 
+/// Stores the setup attempt one confirmation makes (`setatt_…`) and points the
+/// intent's `latest_attempt` at it. A 3D Secure card's attempt stays
+/// `requires_action`; the next confirmation makes a new attempt.
+async fn record_attempt(tx: &mut AnyConnection, si: &mut Value, pm: &Value, status: &str, error: Value) -> StripeResult<()> {
+    let c = &pm["card"];
+    let mut error = error;
+    if let Some(e) = error.as_object_mut() {
+        e.remove("payment_method");
+    }
+    let v = json!({
+        "id": ids::new("setatt"),
+        "object": "setup_attempt",
+        "application": null,
+        "attach_to_self": false,
+        "created": now_secs(),
+        "customer": si["customer"],
+        "flow_directions": si["flow_directions"],
+        "livemode": false,
+        "on_behalf_of": si["on_behalf_of"],
+        "payment_method": pm["id"],
+        "payment_method_details": {
+            "card": {
+                "brand": c["brand"], "checks": c["checks"], "country": c["country"], "exp_month": c["exp_month"],
+                "exp_year": c["exp_year"], "fingerprint": c["fingerprint"], "funding": c["funding"], "last4": c["last4"],
+                "network": c["brand"], "three_d_secure": null, "wallet": null,
+            },
+            "type": "card",
+        },
+        "setup_error": error,
+        "setup_intent": si["id"],
+        "status": status,
+        "usage": si["usage"],
+    });
+    objects::insert(&mut *tx, Kind::SetupAttempt, &v).await?;
+    si["latest_attempt"] = v["id"].clone();
+    Ok(())
+}
+
+/// `GET /v1/setup_attempts?setup_intent=…`: the attempts one setup intent's
+/// confirmations made, newest first.
+pub async fn list_attempts(db: &Pool, p: &Params) -> StripeResult<Value> {
+    let mut allowed = vec!["setup_intent", "created"];
+    allowed.extend_from_slice(PAGE_PARAMS);
+    p.allow(&allowed)?;
+    let seti = p.required("setup_intent")?;
+    let page = Page::from(p)?;
+    let created = range_filter(p, "created")?;
+    must_get(db, Kind::SetupIntent, &seti, "setup_intent").await?;
+    let scan = Scan { reference: Some(seti), ..Default::default() };
+    list::list(db, Kind::SetupAttempt, "/v1/setup_attempts", &page, scan, &|v| {
+        created.as_ref().is_none_or(|f| f(v["created"].as_i64().unwrap_or(0)))
+    })
+    .await
+}
+
 /// Confirms inside `tx`; `Err` after the state is written means a 402 to return after commit.
 async fn confirm_in(tx: &mut AnyConnection, req: &Req, si: &mut Value) -> StripeResult<Option<StripeError>> {
     let Some(pm_id) = si["payment_method"].as_str().map(String::from) else {
@@ -44,6 +99,7 @@ async fn confirm_in(tx: &mut AnyConnection, req: &Req, si: &mut Value) -> Stripe
     let mut pm = must_get(&mut *tx, Kind::PaymentMethod, &pm_id, "payment_method").await?;
     match payment_methods::outcome_of(&pm) {
         Outcome::Authenticates { .. } => {
+            record_attempt(tx, si, &pm, "requires_action", Value::Null).await?;
             si["status"] = json!("requires_action");
             si["next_action"] =
                 json!({ "type": "use_stripe_sdk", "use_stripe_sdk": { "type": "three_d_secure_redirect", "source": ids::new("src") } });
@@ -60,6 +116,7 @@ async fn confirm_in(tx: &mut AnyConnection, req: &Req, si: &mut Value) -> Stripe
                 "code": code, "decline_code": decline_code, "doc_url": doc_url(code), "message": message,
                 "payment_method": pm_public, "type": "card_error",
             });
+            record_attempt(tx, si, &pm, "failed", si["last_setup_error"].clone()).await?;
             objects::save(&mut *tx, Kind::SetupIntent, si).await?;
             events::emit(&mut *tx, req, "setup_intent.setup_failed", si, None).await?;
             let mut extra = Map::new();
@@ -73,6 +130,7 @@ async fn confirm_in(tx: &mut AnyConnection, req: &Req, si: &mut Value) -> Stripe
             if let Some(c) = si["customer"].as_str().map(String::from) {
                 payment_methods::attach_in(&mut *tx, req, &mut pm, &c).await?;
             }
+            record_attempt(tx, si, &pm, "succeeded", Value::Null).await?;
             si["status"] = json!("succeeded");
             si["next_action"] = Value::Null;
             si["last_setup_error"] = Value::Null;

@@ -268,7 +268,10 @@ async fn cycle_invoice(tx: &mut AnyConnection, req: &Req, sub: &mut Value, at: i
     }
     let discount_ids: Vec<String> =
         sub["discounts"].as_array().into_iter().flatten().filter_map(|d| d.as_str().map(String::from)).collect();
-    let live = discounts::active(tx, &discount_ids, at).await?;
+    // A subscription without discounts of its own takes the customer's.
+    let own = !discount_ids.is_empty();
+    let applied = if own { discount_ids.clone() } else { discounts::of_customer(&customer) };
+    let live = discounts::active(tx, &applied, at).await?;
     inv["discounts"] = json!(live.iter().map(|d| d["id"].clone()).collect::<Vec<_>>());
     objects::insert(&mut *tx, Kind::Invoice, &inv).await?;
     if !trial {
@@ -280,7 +283,10 @@ async fn cycle_invoice(tx: &mut AnyConnection, req: &Req, sub: &mut Value, at: i
     objects::save(&mut *tx, Kind::Invoice, &inv).await?;
     events::emit(tx, req, "invoice.created", &inv, None).await?;
     // A `once` coupon is spent by the first invoice it reduces.
-    if inv["subtotal"].as_i64().unwrap_or(0) > 0 {
+    if !own && inv["subtotal"].as_i64().unwrap_or(0) > 0 {
+        discounts::spend_customer_once(tx, req, customer["id"].as_str().unwrap_or_default(), &live).await?;
+    }
+    if own && inv["subtotal"].as_i64().unwrap_or(0) > 0 {
         let spent: Vec<String> = live.iter().filter(|d| discounts::spent(d)).filter_map(|d| d["id"].as_str().map(String::from)).collect();
         if !spent.is_empty() {
             let kept: Vec<Value> = discount_ids.iter().filter(|d| !spent.contains(d)).map(|d| json!(d)).collect();
@@ -557,6 +563,14 @@ async fn collect_now(tx: &mut AnyConnection, req: &Req, inv: &mut Value, at: i64
 
 /// `POST /v1/subscriptions`.
 pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
+    let mut tx = asym_store::begin_write(db).await?;
+    let sub = create_in(&mut tx, req, p).await?;
+    tx.commit().await?;
+    Ok(sub)
+}
+
+/// `POST /v1/subscriptions` inside `tx` (subscription schedules start theirs this way).
+pub async fn create_in(tx: &mut AnyConnection, req: &Req, p: &Params) -> StripeResult<Value> {
     p.allow(CREATE)?;
     not_built(p)?;
     let customer_id = p.required("customer")?;
@@ -569,10 +583,9 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
             "payment_behavior",
         ));
     }
-    let mut tx = asym_store::begin_write(db).await?;
     let customer = must_get(&mut *tx, Kind::Customer, &customer_id, "customer").await?;
-    let now = now_for(&mut tx, &customer).await?;
-    let parsed = new_items(&mut tx, p).await?;
+    let now = now_for(tx, &customer).await?;
+    let parsed = new_items(tx, p).await?;
     if parsed.is_empty() {
         return Err(StripeError::missing("items"));
     }
@@ -593,7 +606,7 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
         ));
     }
     if let Some(pm) = p.text("default_payment_method")? {
-        check_pm(&mut tx, &customer_id, &pm).await?;
+        check_pm(tx, &customer_id, &pm).await?;
     }
     let trial_end = match (trial_end_param(p, now)?, p.int("trial_period_days")?) {
         (Some(_), Some(_)) => {
@@ -645,12 +658,12 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
     let mut data: Vec<Value> = parsed.iter().map(|(pr, q, m)| item_object(&id, pr, *q, m.clone(), now, (now, end))).collect();
     if let Some(Value::Array(entries)) = p.get("items") {
         for (i, (e, it)) in entries.iter().zip(data.iter_mut()).enumerate() {
-            if let Some(rates) = tax_rates::resolve(&mut tx, e.get("tax_rates"), &format!("items[{i}][tax_rates]")).await? {
+            if let Some(rates) = tax_rates::resolve(tx, e.get("tax_rates"), &format!("items[{i}][tax_rates]")).await? {
                 it["tax_rates"] = json!(rates);
             }
         }
     }
-    let default_rates = tax_rates::resolve(&mut tx, p.get("default_tax_rates"), "default_tax_rates").await?.unwrap_or_default();
+    let default_rates = tax_rates::resolve(tx, p.get("default_tax_rates"), "default_tax_rates").await?.unwrap_or_default();
     let mut sub = json!({
         "id": id,
         "object": "subscription",
@@ -723,13 +736,13 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
         subtotal: Some((first_total, &cur)),
         invoice_item: None,
     };
-    if let Some(ds) = discounts::from_param(&mut tx, req, p.get("discounts"), &target).await? {
+    if let Some(ds) = discounts::from_param(tx, req, p.get("discounts"), &target).await? {
         sub["discounts"] = json!(ds);
     }
     objects::insert(&mut *tx, Kind::Subscription, &sub).await?;
-    save(&mut tx, &sub, &[]).await?;
-    events::emit(&mut tx, req, "customer.subscription.created", &sub, None).await?;
-    let mut inv = cycle_invoice(&mut tx, req, &mut sub, now, "subscription_create", true).await?;
+    save(tx, &sub, &[]).await?;
+    events::emit(tx, req, "customer.subscription.created", &sub, None).await?;
+    let mut inv = cycle_invoice(tx, req, &mut sub, now, "subscription_create", true).await?;
     if let Some(a) = anchor {
         // The stub period up to the anchor is prorated (or free with `none`).
         let full = a - add_interval(a, &iv, -n);
@@ -737,31 +750,29 @@ pub async fn create(db: &Pool, req: &Req, p: &Params) -> StripeResult<Value> {
         for (line, it) in lines.iter_mut().zip(items(&sub)) {
             let amount =
                 if first_proration == "none" { 0 } else { ((unit(&it) * qty(&it)) as f64 * (a - now) as f64 / full as f64).round() as i64 };
-            let name = product_name(&mut tx, &it["price"]).await?;
+            let name = product_name(tx, &it["price"]).await?;
             line["amount"] = json!(amount);
             line["subtotal"] = json!(amount);
             line["description"] = json!(format!("Remaining time on {} × {name} after {}", qty(&it), date_text(now)));
             line["parent"]["subscription_item_details"]["proration"] = json!(first_proration != "none");
         }
         inv["_sub_lines"] = json!(lines);
-        invoices::recompute(&mut tx, &mut inv).await?;
+        invoices::recompute(tx, &mut inv).await?;
         objects::save(&mut *tx, Kind::Invoice, &inv).await?;
     }
     if p.has("add_invoice_items") {
-        add_invoice_items(&mut tx, req, &sub, &customer, p.get("add_invoice_items"), inv["id"].as_str(), now).await?;
-        invoices::recompute(&mut tx, &mut inv).await?;
+        add_invoice_items(tx, req, &sub, &customer, p.get("add_invoice_items"), inv["id"].as_str(), now).await?;
+        invoices::recompute(tx, &mut inv).await?;
         objects::save(&mut *tx, Kind::Invoice, &inv).await?;
     }
     if collection == "send_invoice" {
         sub["status"] = json!(if trial_end.is_some() { "trialing" } else { "active" });
     }
-    save(&mut tx, &sub, &[]).await?;
-    if let Some(e) = collect_now(&mut tx, req, &mut inv, now, &behavior).await? {
+    save(tx, &sub, &[]).await?;
+    if let Some(e) = collect_now(tx, req, &mut inv, now, &behavior).await? {
         return Err(e);
     }
-    let sub = must_get(&mut *tx, Kind::Subscription, &id, "subscription").await?;
-    tx.commit().await?;
-    Ok(sub)
+    must_get(&mut *tx, Kind::Subscription, &id, "subscription").await
 }
 
 pub async fn retrieve(db: &Pool, id: &str) -> StripeResult<Value> {
@@ -1201,6 +1212,15 @@ pub async fn cancel(db: &Pool, req: &Req, id: &str, p: &Params) -> StripeResult<
     Ok(sub)
 }
 
+/// Cancels subscription `id` at `at` (a subscription schedule's cancel).
+pub async fn end_now_in(tx: &mut AnyConnection, req: &Req, id: &str, at: i64) -> StripeResult<()> {
+    let mut sub = must_get(&mut *tx, Kind::Subscription, id, "subscription").await?;
+    if sub["status"] == "canceled" || sub["status"] == "incomplete_expired" {
+        return Ok(());
+    }
+    end_now(tx, req, &mut sub, at, "cancellation_requested").await
+}
+
 async fn end_now(tx: &mut AnyConnection, req: &Req, sub: &mut Value, at: i64, reason: &str) -> StripeResult<()> {
     sub["status"] = json!("canceled");
     if sub["canceled_at"].is_null() {
@@ -1212,6 +1232,10 @@ async fn end_now(tx: &mut AnyConnection, req: &Req, sub: &mut Value, at: i64, re
     }
     save(tx, sub, &[]).await?;
     events::emit(tx, req, "customer.subscription.deleted", sub, None).await?;
+    // A subscription managed by a schedule takes the schedule with it.
+    if let Some(sched) = sub["schedule"].as_str() {
+        crate::model::subscription_schedules::subscription_ended(tx, req, sched, at).await?;
+    }
     Ok(())
 }
 

@@ -15,7 +15,7 @@ use crate::errors::{StripeError, StripeResult};
 use crate::form::Params;
 use crate::ids;
 use crate::model::list::{self, PAGE_PARAMS, Page};
-use crate::model::{Req, events, invoices, must_get, now_secs, subscriptions};
+use crate::model::{Req, events, invoices, must_get, now_secs, subscription_schedules, subscriptions};
 use crate::store::objects::{self, Kind, Scan};
 
 /// Days since 1970-01-01 for a civil date (Howard Hinnant's algorithm).
@@ -146,6 +146,7 @@ async fn clock_customers(tx: &mut AnyConnection, clock: &str) -> StripeResult<Ve
 
 /// The next billing moment at or before `until` among the clock's customers.
 enum Due {
+    Schedule(String),
     Subscription(String),
     Invoice(String),
 }
@@ -154,6 +155,16 @@ async fn next_due(tx: &mut AnyConnection, customers: &[String], until: i64) -> S
     let mut best: Option<(i64, Due)> = None;
     for c in customers {
         let scan = Scan { customer: Some(c.clone()), limit: 10_000, ..Default::default() };
+        // A schedule's phase change goes before a renewal at the same moment, so
+        // the renewal bills the new phase.
+        for s in subscription_schedules::of_customer(tx, c).await? {
+            if let Some(t) = subscription_schedules::next_moment(&s)
+                && t <= until
+                && best.as_ref().is_none_or(|(b, _)| t < *b)
+            {
+                best = Some((t, Due::Schedule(s["id"].as_str().unwrap_or_default().into())));
+            }
+        }
         for (_, s) in objects::scan(&mut *tx, Kind::Subscription, &scan).await? {
             if let Some(t) = subscriptions::next_moment(&s)
                 && t <= until
@@ -205,6 +216,7 @@ pub async fn advance(db: &Pool, req: &Req, id: &str, p: &Params) -> StripeResult
         clock["frozen_time"] = json!(at.max(from));
         objects::save(&mut *tx, Kind::TestClock, &clock).await?;
         match due {
+            Due::Schedule(s) => subscription_schedules::on_moment(&mut tx, req, &s, at).await?,
             Due::Subscription(s) => subscriptions::on_moment(&mut tx, req, &s, at).await?,
             Due::Invoice(i) => invoices::on_moment(&mut tx, req, &i, at).await?,
         }

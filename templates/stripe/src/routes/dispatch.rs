@@ -16,9 +16,10 @@ use crate::form::{self, Params};
 use crate::ids;
 use crate::model::idempotency::{self, Begin};
 use crate::model::{
-    DEFAULT_API_VERSION, Req, auth, balance, charges, checkout, coupons, credit_notes, customer_balance, customers, delivery, disputes,
-    events, expand, invoices, payment_intents, payment_links, payment_methods, payouts, prices, products, promotion_codes, public, refunds,
-    setup_intents, subscriptions, tax_rates, test_clocks, tokens, webhook_endpoints,
+    DEFAULT_API_VERSION, Req, auth, balance, billing_portal, charges, checkout, coupons, credit_notes, customer_balance, customers,
+    delivery, discounts, disputes, events, expand, invoices, payment_intents, payment_links, payment_methods, payouts, plans, prices,
+    products, promotion_codes, public, refunds, setup_intents, shipping_rates, sources, subscription_schedules, subscriptions, tax_ids,
+    tax_rates, test_clocks, tokens, webhook_endpoints,
 };
 
 /// Stripe's published endpoints this clone knows of (`METHOD /path`), built or not.
@@ -170,6 +171,43 @@ pub enum Op {
     PayoutsUpdate,
     PayoutsCancel,
     AccountRetrieve,
+    CustomerDiscountDelete,
+    CustomerSourcesList,
+    CustomerSourcesCreate,
+    CustomerSourcesRetrieve,
+    CustomerSourcesUpdate,
+    CustomerSourcesDelete,
+    CustomerTaxIdsList,
+    CustomerTaxIdsCreate,
+    CustomerTaxIdsRetrieve,
+    CustomerTaxIdsDelete,
+    PaymentIntentsIncrementAuthorization,
+    PaymentIntentsApplyCustomerBalance,
+    PaymentIntentsVerifyMicrodeposits,
+    SetupAttemptsList,
+    InvoicesUpcoming,
+    InvoicesUpcomingLines,
+    PayoutsReverse,
+    PortalSessionsCreate,
+    PortalConfigurationsCreate,
+    PortalConfigurationsList,
+    PortalConfigurationsRetrieve,
+    PortalConfigurationsUpdate,
+    PlansCreate,
+    PlansList,
+    PlansRetrieve,
+    PlansUpdate,
+    PlansDelete,
+    ShippingRatesCreate,
+    ShippingRatesList,
+    ShippingRatesRetrieve,
+    ShippingRatesUpdate,
+    SchedulesCreate,
+    SchedulesList,
+    SchedulesRetrieve,
+    SchedulesUpdate,
+    SchedulesCancel,
+    SchedulesRelease,
 }
 
 pub struct Route {
@@ -196,6 +234,16 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/v1/customers/{customer}/balance_transactions", Op::CustomerBalanceCreate),
     r("GET", "/v1/customers/{customer}/balance_transactions/{transaction}", Op::CustomerBalanceRetrieve),
     r("POST", "/v1/customers/{customer}/balance_transactions/{transaction}", Op::CustomerBalanceUpdate),
+    r("DELETE", "/v1/customers/{customer}/discount", Op::CustomerDiscountDelete),
+    r("GET", "/v1/customers/{customer}/sources", Op::CustomerSourcesList),
+    r("POST", "/v1/customers/{customer}/sources", Op::CustomerSourcesCreate),
+    r("GET", "/v1/customers/{customer}/sources/{id}", Op::CustomerSourcesRetrieve),
+    r("POST", "/v1/customers/{customer}/sources/{id}", Op::CustomerSourcesUpdate),
+    r("DELETE", "/v1/customers/{customer}/sources/{id}", Op::CustomerSourcesDelete),
+    r("GET", "/v1/customers/{customer}/tax_ids", Op::CustomerTaxIdsList),
+    r("POST", "/v1/customers/{customer}/tax_ids", Op::CustomerTaxIdsCreate),
+    r("GET", "/v1/customers/{customer}/tax_ids/{id}", Op::CustomerTaxIdsRetrieve),
+    r("DELETE", "/v1/customers/{customer}/tax_ids/{id}", Op::CustomerTaxIdsDelete),
     r("POST", "/v1/products", Op::ProductsCreate),
     r("GET", "/v1/products", Op::ProductsList),
     r("GET", "/v1/products/search", Op::ProductsSearch),
@@ -207,6 +255,11 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/v1/prices/search", Op::PricesSearch),
     r("GET", "/v1/prices/{price}", Op::PricesRetrieve),
     r("POST", "/v1/prices/{price}", Op::PricesUpdate),
+    r("POST", "/v1/plans", Op::PlansCreate),
+    r("GET", "/v1/plans", Op::PlansList),
+    r("GET", "/v1/plans/{plan}", Op::PlansRetrieve),
+    r("POST", "/v1/plans/{plan}", Op::PlansUpdate),
+    r("DELETE", "/v1/plans/{plan}", Op::PlansDelete),
     r("POST", "/v1/payment_methods", Op::PaymentMethodsCreate),
     r("GET", "/v1/payment_methods", Op::PaymentMethodsList),
     r("GET", "/v1/payment_methods/{payment_method}", Op::PaymentMethodsRetrieve),
@@ -221,6 +274,9 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/v1/payment_intents/{intent}/confirm", Op::PaymentIntentsConfirm),
     r("POST", "/v1/payment_intents/{intent}/capture", Op::PaymentIntentsCapture),
     r("POST", "/v1/payment_intents/{intent}/cancel", Op::PaymentIntentsCancel),
+    r("POST", "/v1/payment_intents/{intent}/increment_authorization", Op::PaymentIntentsIncrementAuthorization),
+    r("POST", "/v1/payment_intents/{intent}/apply_customer_balance", Op::PaymentIntentsApplyCustomerBalance),
+    r("POST", "/v1/payment_intents/{intent}/verify_microdeposits", Op::PaymentIntentsVerifyMicrodeposits),
     r("POST", "/v1/charges", Op::ChargesCreate),
     r("GET", "/v1/charges", Op::ChargesList),
     r("GET", "/v1/charges/search", Op::ChargesSearch),
@@ -255,9 +311,12 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/v1/setup_intents/{intent}", Op::SetupIntentsUpdate),
     r("POST", "/v1/setup_intents/{intent}/confirm", Op::SetupIntentsConfirm),
     r("POST", "/v1/setup_intents/{intent}/cancel", Op::SetupIntentsCancel),
+    r("GET", "/v1/setup_attempts", Op::SetupAttemptsList),
     r("POST", "/v1/invoices", Op::InvoicesCreate),
     r("GET", "/v1/invoices", Op::InvoicesList),
     r("GET", "/v1/invoices/search", Op::InvoicesSearch),
+    r("GET", "/v1/invoices/upcoming", Op::InvoicesUpcoming),
+    r("GET", "/v1/invoices/upcoming/lines", Op::InvoicesUpcomingLines),
     r("POST", "/v1/invoices/create_preview", Op::InvoicesCreatePreview),
     r("GET", "/v1/invoices/{invoice}", Op::InvoicesRetrieve),
     r("POST", "/v1/invoices/{invoice}", Op::InvoicesUpdate),
@@ -285,6 +344,12 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/v1/subscription_items/{item}", Op::SubscriptionItemsRetrieve),
     r("POST", "/v1/subscription_items/{item}", Op::SubscriptionItemsUpdate),
     r("DELETE", "/v1/subscription_items/{item}", Op::SubscriptionItemsDelete),
+    r("POST", "/v1/subscription_schedules", Op::SchedulesCreate),
+    r("GET", "/v1/subscription_schedules", Op::SchedulesList),
+    r("GET", "/v1/subscription_schedules/{schedule}", Op::SchedulesRetrieve),
+    r("POST", "/v1/subscription_schedules/{schedule}", Op::SchedulesUpdate),
+    r("POST", "/v1/subscription_schedules/{schedule}/cancel", Op::SchedulesCancel),
+    r("POST", "/v1/subscription_schedules/{schedule}/release", Op::SchedulesRelease),
     r("POST", "/v1/promotion_codes", Op::PromotionCodesCreate),
     r("GET", "/v1/promotion_codes", Op::PromotionCodesList),
     r("GET", "/v1/promotion_codes/{promotion_code}", Op::PromotionCodesRetrieve),
@@ -299,6 +364,10 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/v1/checkout/sessions/{session}", Op::CheckoutSessionsRetrieve),
     r("POST", "/v1/checkout/sessions/{session}/expire", Op::CheckoutSessionsExpire),
     r("GET", "/v1/checkout/sessions/{session}/line_items", Op::CheckoutSessionsLineItems),
+    r("POST", "/v1/shipping_rates", Op::ShippingRatesCreate),
+    r("GET", "/v1/shipping_rates", Op::ShippingRatesList),
+    r("GET", "/v1/shipping_rates/{shipping_rate_token}", Op::ShippingRatesRetrieve),
+    r("POST", "/v1/shipping_rates/{shipping_rate_token}", Op::ShippingRatesUpdate),
     r("POST", "/v1/payment_links", Op::PaymentLinksCreate),
     r("GET", "/v1/payment_links", Op::PaymentLinksList),
     r("GET", "/v1/payment_links/{payment_link}", Op::PaymentLinksRetrieve),
@@ -325,7 +394,13 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/v1/payouts/{payout}", Op::PayoutsRetrieve),
     r("POST", "/v1/payouts/{payout}", Op::PayoutsUpdate),
     r("POST", "/v1/payouts/{payout}/cancel", Op::PayoutsCancel),
+    r("POST", "/v1/payouts/{payout}/reverse", Op::PayoutsReverse),
     r("GET", "/v1/account", Op::AccountRetrieve),
+    r("POST", "/v1/billing_portal/sessions", Op::PortalSessionsCreate),
+    r("POST", "/v1/billing_portal/configurations", Op::PortalConfigurationsCreate),
+    r("GET", "/v1/billing_portal/configurations", Op::PortalConfigurationsList),
+    r("GET", "/v1/billing_portal/configurations/{configuration}", Op::PortalConfigurationsRetrieve),
+    r("POST", "/v1/billing_portal/configurations/{configuration}", Op::PortalConfigurationsUpdate),
     r("POST", "/v1/tokens", Op::TokensCreate),
     r("GET", "/v1/tokens/{token}", Op::TokensRetrieve),
 ];
@@ -770,6 +845,73 @@ async fn run(db: &Db, req: &Req, op: Op, args: &[String], p: &Params) -> StripeR
             none()?;
             credit_notes::void(db, req, a(0)).await
         }
+        Op::CustomerDiscountDelete => {
+            none()?;
+            discounts::delete_customer_discount(db, req, a(0)).await
+        }
+        Op::CustomerSourcesList => sources::list(db, a(0), p).await,
+        Op::CustomerSourcesCreate => sources::create(db, req, a(0), p).await,
+        Op::CustomerSourcesRetrieve => {
+            none()?;
+            sources::retrieve(db, a(0), a(1)).await
+        }
+        Op::CustomerSourcesUpdate => sources::update(db, req, a(0), a(1), p).await,
+        Op::CustomerSourcesDelete => {
+            none()?;
+            sources::delete(db, req, a(0), a(1)).await
+        }
+        Op::CustomerTaxIdsList => tax_ids::list(db, a(0), p).await,
+        Op::CustomerTaxIdsCreate => tax_ids::create(db, req, a(0), p).await,
+        Op::CustomerTaxIdsRetrieve => {
+            none()?;
+            tax_ids::retrieve(db, a(0), a(1)).await
+        }
+        Op::CustomerTaxIdsDelete => {
+            none()?;
+            tax_ids::delete(db, req, a(0), a(1)).await
+        }
+        Op::PaymentIntentsIncrementAuthorization => payment_intents::increment_authorization(db, req, a(0), p).await,
+        Op::PaymentIntentsApplyCustomerBalance => payment_intents::apply_customer_balance(db, a(0), p).await,
+        Op::PaymentIntentsVerifyMicrodeposits => payment_intents::verify_microdeposits(db, a(0), p).await,
+        Op::SetupAttemptsList => setup_intents::list_attempts(db, p).await,
+        Op::InvoicesUpcoming => invoices::upcoming(db, req, p, false).await,
+        Op::InvoicesUpcomingLines => invoices::upcoming(db, req, p, true).await,
+        Op::PayoutsReverse => payouts::reverse(db, req, a(0), p).await,
+        Op::PortalSessionsCreate => billing_portal::create_session(db, req, p).await,
+        Op::PortalConfigurationsCreate => billing_portal::create_configuration(db, req, p).await,
+        Op::PortalConfigurationsList => billing_portal::list_configurations(db, p).await,
+        Op::PortalConfigurationsRetrieve => {
+            none()?;
+            billing_portal::retrieve_configuration(db, a(0)).await
+        }
+        Op::PortalConfigurationsUpdate => billing_portal::update_configuration(db, req, a(0), p).await,
+        Op::PlansCreate => plans::create(db, req, p).await,
+        Op::PlansList => plans::list(db, p).await,
+        Op::PlansRetrieve => {
+            none()?;
+            plans::retrieve(db, a(0)).await
+        }
+        Op::PlansUpdate => plans::update(db, req, a(0), p).await,
+        Op::PlansDelete => {
+            none()?;
+            plans::delete(db, req, a(0)).await
+        }
+        Op::ShippingRatesCreate => shipping_rates::create(db, req, p).await,
+        Op::ShippingRatesList => shipping_rates::list(db, p).await,
+        Op::ShippingRatesRetrieve => {
+            none()?;
+            shipping_rates::retrieve(db, a(0)).await
+        }
+        Op::ShippingRatesUpdate => shipping_rates::update(db, a(0), p).await,
+        Op::SchedulesCreate => subscription_schedules::create(db, req, p).await,
+        Op::SchedulesList => subscription_schedules::list(db, p).await,
+        Op::SchedulesRetrieve => {
+            none()?;
+            subscription_schedules::retrieve(db, a(0)).await
+        }
+        Op::SchedulesUpdate => subscription_schedules::update(db, req, a(0), p).await,
+        Op::SchedulesCancel => subscription_schedules::cancel(db, req, a(0), p).await,
+        Op::SchedulesRelease => subscription_schedules::release(db, req, a(0), p).await,
     }
 }
 
@@ -786,7 +928,10 @@ mod tests {
         assert_eq!(r.op, Op::PaymentIntentsConfirm);
         assert_eq!(args, vec!["pi_123".to_string()]);
         assert_eq!(find("GET", "/v1/nope").err(), Some(false));
-        assert_eq!(find("GET", "/v1/invoices/upcoming").err(), Some(true));
+        let (r, _) = find("GET", "/v1/invoices/upcoming").unwrap();
+        assert_eq!(r.op, Op::InvoicesUpcoming);
+        // Bank account verification is published but not built.
+        assert_eq!(find("POST", "/v1/customers/cus_1/sources/ba_1/verify").err(), Some(true));
         let (r, _) = find("POST", "/v1/invoices/create_preview").unwrap();
         assert_eq!(r.op, Op::InvoicesCreatePreview);
     }

@@ -10,6 +10,7 @@
 //! Other` to `success_url` (or a confirmation page without one); a decline
 //! answers 402 with Stripe's decline message and the session stays open.
 //! `GET /b/{plink}` starts a session for the link and redirects (303) to it.
+//! `GET /p/session/{bps}` is a customer portal session's read-only page.
 
 use asym_clone_kit::CloneCtx;
 use asym_store::Db;
@@ -23,7 +24,7 @@ use serde_json::{Map, Value};
 use crate::errors::StripeError;
 use crate::ids;
 use crate::model::checkout::{self, Completion, Payment};
-use crate::model::{DEFAULT_API_VERSION, Req, payment_links};
+use crate::model::{DEFAULT_API_VERSION, Req, billing_portal, payment_links};
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -136,4 +137,46 @@ pub async fn payment_link_page(State(ctx): State<CloneCtx>, Extension(db): Exten
         Ok(s) => see_other(s["url"].as_str().unwrap_or("/")),
         Err(e) => error_page(&e),
     }
+}
+
+/// `GET /p/session/{session}`: the customer portal page of a
+/// `billing_portal.session` (read-only: the customer, their subscriptions and
+/// invoices, and a link back to `return_url` when there is one). Expires with the session.
+pub async fn portal_page(Extension(db): Extension<Db>, Path(id): Path<String>) -> Response {
+    let (s, customer, subs, invoices) = match billing_portal::page_data(&db, &id).await {
+        Ok(d) => d,
+        Err(e) => return error_page(&e),
+    };
+    if s["created"].as_i64().unwrap_or(0) + billing_portal::SESSION_TTL_SECS < crate::model::now_secs() {
+        return page(StatusCode::GONE, "Customer portal", "<p class=\"error\">This portal session has expired.</p>");
+    }
+    let text = |v: &Value| escape(v.as_str().unwrap_or(""));
+    let mut body = format!("<p class=\"customer\">{} {}</p><h2>Subscriptions</h2><ul>", text(&customer["name"]), text(&customer["email"]));
+    for sub in &subs {
+        let items: Vec<String> = sub["items"]["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|i| format!("{} × {}", i["quantity"], escape(i["price"]["id"].as_str().unwrap_or(""))))
+            .collect();
+        body.push_str(&format!("<li class=\"subscription\">{} — {} ({})</li>", text(&sub["id"]), text(&sub["status"]), items.join(", ")));
+    }
+    body.push_str("</ul>");
+    if !invoices.is_empty() {
+        body.push_str("<h2>Invoices</h2><ul>");
+        for inv in &invoices {
+            body.push_str(&format!(
+                "<li class=\"invoice\">{} — {} {} ({})</li>",
+                text(&inv["number"]),
+                inv["total"],
+                text(&inv["currency"]),
+                text(&inv["status"])
+            ));
+        }
+        body.push_str("</ul>");
+    }
+    if let Some(back) = s["return_url"].as_str() {
+        body.push_str(&format!("<p><a href=\"{}\">Return</a></p>", escape(back)));
+    }
+    page(StatusCode::OK, "Customer portal", &body)
 }

@@ -23,5 +23,6 @@ pub fn router() -> Router<CloneCtx> {
         .route("/api/_asym/deliveries", get(control::deliveries))
         .route("/c/pay/{session}", get(hosted::checkout_page).post(hosted::checkout_submit))
         .route("/b/{link}", get(hosted::payment_link_page))
+        .route("/p/session/{session}", get(hosted::portal_page))
         .fallback(dispatch::unrecognized)
 }

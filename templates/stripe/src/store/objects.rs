@@ -38,6 +38,13 @@ pub enum Kind {
     Dispute,
     Payout,
     Account,
+    TaxId,
+    Card,
+    SetupAttempt,
+    PortalSession,
+    PortalConfiguration,
+    ShippingRate,
+    SubscriptionSchedule,
 }
 
 pub const ALL: &[Kind] = &[
@@ -69,6 +76,13 @@ pub const ALL: &[Kind] = &[
     Kind::Dispute,
     Kind::Payout,
     Kind::Account,
+    Kind::TaxId,
+    Kind::Card,
+    Kind::SetupAttempt,
+    Kind::PortalSession,
+    Kind::PortalConfiguration,
+    Kind::ShippingRate,
+    Kind::SubscriptionSchedule,
 ];
 
 impl Kind {
@@ -102,6 +116,13 @@ impl Kind {
             Kind::Dispute => "disputes",
             Kind::Payout => "payouts",
             Kind::Account => "accounts",
+            Kind::TaxId => "tax_ids",
+            Kind::Card => "cards",
+            Kind::SetupAttempt => "setup_attempts",
+            Kind::PortalSession => "billing_portal_sessions",
+            Kind::PortalConfiguration => "billing_portal_configurations",
+            Kind::ShippingRate => "shipping_rates",
+            Kind::SubscriptionSchedule => "subscription_schedules",
         }
     }
 
@@ -136,6 +157,13 @@ impl Kind {
             Kind::Dispute => "dispute",
             Kind::Payout => "payout",
             Kind::Account => "account",
+            Kind::TaxId => "tax_id",
+            Kind::Card => "card",
+            Kind::SetupAttempt => "setup_attempt",
+            Kind::PortalSession => "billing_portal.session",
+            Kind::PortalConfiguration => "billing_portal.configuration",
+            Kind::ShippingRate => "shipping_rate",
+            Kind::SubscriptionSchedule => "subscription_schedule",
         }
     }
 
@@ -169,13 +197,23 @@ impl Kind {
             Kind::Dispute => "dp",
             Kind::Payout => "po",
             Kind::Account => "acct",
+            Kind::TaxId => "txi",
+            Kind::Card => "card",
+            Kind::SetupAttempt => "setatt",
+            Kind::PortalSession => "bps",
+            Kind::PortalConfiguration => "bpc",
+            Kind::ShippingRate => "shr",
+            Kind::SubscriptionSchedule => "sub_sched",
         }
     }
 
     /// The kind an id names by its prefix (coupons and custom product ids have none).
     pub fn from_id(id: &str) -> Option<Kind> {
-        let prefix = id.split('_').next()?;
-        ALL.iter().copied().find(|k| !k.prefix().is_empty() && k.prefix() == prefix)
+        // Longest prefix first: `sub_sched_…` is a schedule, not a subscription.
+        ALL.iter()
+            .copied()
+            .filter(|k| !k.prefix().is_empty() && id.strip_prefix(k.prefix()).is_some_and(|rest| rest.starts_with('_')))
+            .max_by_key(|k| k.prefix().len())
     }
 
     /// The `customer` and `ref` list columns of an object of this kind.
@@ -199,6 +237,8 @@ impl Kind {
             Kind::CheckoutSession => (s("customer"), s("payment_intent")),
             Kind::CreditNote => (s("customer"), s("invoice")),
             Kind::Dispute => (None, s("charge")),
+            Kind::TaxId | Kind::Card | Kind::PortalSession | Kind::SubscriptionSchedule => (s("customer"), None),
+            Kind::SetupAttempt => (None, s("setup_intent")),
             _ => (None, None),
         }
     }
