@@ -253,3 +253,34 @@ test('org webhooks: config, pings, deliveries and the org repositories events', 
   }
   assert.equal(await status(gh.rest.orgs.getWebhook({ org: 'acme', hook_id: hook.id })), 404);
 });
+
+test('setting a non-member\'s membership invites them; a member\'s role changes at once', async () => {
+  const lee = await as('lee');
+  assert.equal(await status(lee.rest.orgs.setMembershipForUser({ org: 'acme', username: 'olly', role: 'member' })), 403);
+  const bad = await failure(gh.rest.orgs.setMembershipForUser({ org: 'acme', username: 'olly', role: 'owner' }));
+  assert.equal(bad.status, 422);
+  assert.equal(bad.response.data.errors[0].field, 'role');
+  assert.equal(await status(gh.rest.orgs.setMembershipForUser({ org: 'acme', username: 'nobody-here' })), 404);
+
+  const { data: invited, status: code } = await gh.rest.orgs.setMembershipForUser({ org: 'acme', username: 'olly', role: 'member' });
+  assert.equal(code, 200);
+  assert.deepEqual([invited.state, invited.role, invited.user.login], ['pending', 'member', 'olly']);
+  assert.equal(await status(gh.rest.orgs.checkMembershipForUser({ org: 'acme', username: 'olly' })), 404);
+  const { data: open } = await gh.rest.orgs.listPendingInvitations({ org: 'acme' });
+  assert.deepEqual(open.map((i) => [i.login, i.role]), [['olly', 'direct_member']]);
+  const { data: raised } = await gh.rest.orgs.setMembershipForUser({ org: 'acme', username: 'olly', role: 'admin' });
+  assert.deepEqual([raised.state, raised.role], ['pending', 'admin']);
+  assert.equal((await gh.rest.orgs.listPendingInvitations({ org: 'acme' })).data.length, 1);
+
+  const ollyGh = await as('olly');
+  const { data: active } = await ollyGh.rest.orgs.updateMembershipForAuthenticatedUser({ org: 'acme', state: 'active' });
+  assert.deepEqual([active.state, active.role], ['active', 'admin']);
+  assert.equal(await status(gh.rest.orgs.checkMembershipForUser({ org: 'acme', username: 'olly' })), 204);
+  assert.deepEqual((await gh.rest.orgs.listPendingInvitations({ org: 'acme' })).data, []);
+
+  const { data: demoted } = await gh.rest.orgs.setMembershipForUser({ org: 'acme', username: 'olly', role: 'member' });
+  assert.deepEqual([demoted.state, demoted.role], ['active', 'member']);
+  assert.deepEqual((await gh.rest.orgs.listPendingInvitations({ org: 'acme' })).data, []);
+  await gh.rest.orgs.removeMembershipForUser({ org: 'acme', username: 'olly' });
+  assert.equal(await status(gh.rest.orgs.getMembershipForUser({ org: 'acme', username: 'olly' })), 404);
+});

@@ -225,3 +225,36 @@ def test_org_hooks_hear_the_org_repositories(gh, gh_clone):
     with pytest.raises(GithubException) as e:
         acme.get_hook(hook.id)
     assert e.value.status == 404
+
+
+def test_add_to_members_invites_until_the_user_accepts(gh, gh_clone):
+    # Runs after sam became an outside collaborator and was removed: not a member.
+    acme = gh.get_organization("acme")
+    sam = gh.get_user("sam")
+    assert not acme.has_in_members(sam)
+    with pytest.raises(GithubException) as e:
+        as_user(gh_clone, "lee").get_organization("acme").add_to_members(sam, "member")
+    assert e.value.status == 403
+    with pytest.raises(GithubException) as e:
+        acme.add_to_members(sam, "owner")
+    assert e.value.status == 422 and e.value.data["errors"][0]["field"] == "role"
+
+    acme.add_to_members(sam, "admin")
+    membership = sam.get_organization_membership("acme")
+    assert (membership.state, membership.role) == ("pending", "admin")
+    assert not acme.has_in_members(sam)
+    assert [(i.login, i.role) for i in acme.invitations()] == [("sam", "admin")]
+    acme.add_to_members(sam, "member")
+    assert [(i.login, i.role) for i in acme.invitations()] == [("sam", "direct_member")]
+
+    sam_gh = as_user(gh_clone, "sam")
+    sam_gh.requester.requestJsonAndCheck("PATCH", "/user/memberships/orgs/acme", input={"state": "active"})
+    assert acme.has_in_members(sam)
+    assert sam.get_organization_membership("acme").role == "member"
+    assert list(acme.invitations()) == []
+    # A member's role changes at once.
+    acme.add_to_members(sam, "admin")
+    membership = sam.get_organization_membership("acme")
+    assert (membership.state, membership.role) == ("active", "admin")
+    acme.add_to_members(sam, "member")
+    assert sam.get_organization_membership("acme").role == "member"

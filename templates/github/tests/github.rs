@@ -655,10 +655,22 @@ async fn org_admins_manage_members_and_reviews_can_be_dismissed() {
     let not_owner =
         c.send("PATCH", "/orgs/acme", Some(&json!({ "name": "x" }).to_string()), &[("authorization", &format!("token {lee}"))]).await;
     assert_eq!(not_owner.status, StatusCode::FORBIDDEN);
+    // Setting a non-member's membership invites them; they join by accepting.
     let added = c.call("PUT", "/orgs/acme/memberships/olly", Some(json!({ "role": "member" }))).await;
     assert_eq!(added.body["role"], "member");
-    assert_eq!(added.body["state"], "active");
+    assert_eq!(added.body["state"], "pending");
     let olly = c.login("olly").await;
+    let pending = c.send("GET", "/repos/acme/secret-plans", None, &[("authorization", &format!("token {olly}"))]).await;
+    assert_eq!(pending.status, StatusCode::NOT_FOUND, "an invitee sees nothing private yet");
+    let accepted = c
+        .send(
+            "PATCH",
+            "/user/memberships/orgs/acme",
+            Some(&json!({ "state": "active" }).to_string()),
+            &[("authorization", &format!("token {olly}"))],
+        )
+        .await;
+    assert_eq!(accepted.body["state"], "active", "{}", accepted.body);
     let now_visible = c.send("GET", "/repos/acme/secret-plans", None, &[("authorization", &format!("token {olly}"))]).await;
     assert_eq!(now_visible.status, StatusCode::OK, "members see the org's private repositories");
     assert_eq!(c.call("DELETE", "/orgs/acme/members/olly", None).await.status, StatusCode::NO_CONTENT);

@@ -263,6 +263,65 @@ async fn an_invitee_accepts_through_their_membership_and_joins_the_teams() {
 }
 
 #[tokio::test]
+async fn setting_a_membership_invites_a_non_member_and_changes_a_members_role_at_once() {
+    let c = clone().await;
+    let (lee, olly) = (c.login("lee").await, c.login("olly").await);
+    let (addr, seen) = receiver().await;
+    let hook =
+        json!({ "name": "web", "config": { "url": format!("http://{addr}/hook"), "content_type": "json" }, "events": ["organization"] });
+    assert_eq!(c.call("POST", "/orgs/acme/hooks", Some(hook)).await.status, StatusCode::CREATED);
+
+    // Only owners set memberships; a user the org blocked is not invited.
+    let by_member = as_user(&c, &lee, "PUT", "/orgs/acme/memberships/olly", Some(json!({}))).await;
+    assert_eq!(by_member.status, StatusCode::FORBIDDEN);
+    assert_eq!(c.get("/orgs/acme/memberships/olly").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(c.call("PUT", "/orgs/acme/blocks/olly", None).await.status, StatusCode::NO_CONTENT);
+    let blocked = c.call("PUT", "/orgs/acme/memberships/olly", Some(json!({}))).await;
+    assert_eq!(blocked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(blocked.body["errors"][0]["message"], "Invitee is blocked by this organization");
+    assert_eq!(c.call("DELETE", "/orgs/acme/blocks/olly", None).await.status, StatusCode::NO_CONTENT);
+
+    let put = c.call("PUT", "/orgs/acme/memberships/olly", Some(json!({}))).await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    assert_eq!((put.body["state"].as_str(), put.body["role"].as_str()), (Some("pending"), Some("member")));
+    assert_eq!(put.body["user"]["login"], "olly");
+    let (_, body) = delivered(&seen, "organization", Some("member_invited")).await;
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!((v["invitation"]["login"].as_str(), v["invitation"]["role"].as_str()), (Some("olly"), Some("direct_member")));
+    assert_eq!(c.get("/orgs/acme/members/olly").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(c.get("/orgs/acme/memberships/olly").await.body["state"], "pending");
+    let invitations = c.get("/orgs/acme/invitations").await.body;
+    assert_eq!((invitations.as_array().unwrap().len(), invitations[0]["inviter"]["login"].as_str()), (1, Some("dana")));
+
+    // A second PUT while pending changes the invitation's role, not the count.
+    let again = c.call("PUT", "/orgs/acme/memberships/olly", Some(json!({ "role": "admin" }))).await;
+    assert_eq!((again.status, again.body["state"].as_str(), again.body["role"].as_str()), (StatusCode::OK, Some("pending"), Some("admin")));
+    let invitations = c.get("/orgs/acme/invitations").await.body;
+    assert_eq!((invitations.as_array().unwrap().len(), invitations[0]["role"].as_str()), (1, Some("admin")));
+
+    // Bad input; an invitee is no member yet.
+    let bad = c.call("PUT", "/orgs/acme/memberships/olly", Some(json!({ "role": "owner" }))).await;
+    assert_eq!((bad.status, bad.body["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("role")));
+    assert_eq!(c.call("PUT", "/orgs/acme/memberships/nobody-here", Some(json!({}))).await.status, StatusCode::NOT_FOUND);
+    let by_invitee = as_user(&c, &olly, "PUT", "/orgs/acme/memberships/lee", Some(json!({}))).await;
+    assert_eq!(by_invitee.status, StatusCode::NOT_FOUND);
+
+    // The invitee accepts: an active admin.
+    let accepted = as_user(&c, &olly, "PATCH", "/user/memberships/orgs/acme", Some(json!({ "state": "active" }))).await;
+    assert_eq!((accepted.body["state"].as_str(), accepted.body["role"].as_str()), (Some("active"), Some("admin")));
+    assert_eq!(c.get("/orgs/acme/members/olly").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(c.get("/orgs/acme/invitations").await.body, json!([]));
+
+    // A member's role changes at once, without an invitation.
+    let demoted = c.call("PUT", "/orgs/acme/memberships/olly", Some(json!({ "role": "member" }))).await;
+    assert_eq!((demoted.body["state"].as_str(), demoted.body["role"].as_str()), (Some("active"), Some("member")));
+    let promoted = c.call("PUT", "/orgs/acme/memberships/lee", Some(json!({ "role": "admin" }))).await;
+    assert_eq!((promoted.body["state"].as_str(), promoted.body["role"].as_str()), (Some("active"), Some("admin")));
+    assert_eq!(c.get("/orgs/acme/invitations").await.body, json!([]));
+    assert_eq!(c.get("/orgs/acme/members?role=admin").await.body.as_array().unwrap().iter().filter(|m| m["login"] == "lee").count(), 1);
+}
+
+#[tokio::test]
 async fn org_hooks_hear_the_org_repositories_and_sign_like_repo_hooks() {
     let c = clone().await;
     let lee = c.login("lee").await;

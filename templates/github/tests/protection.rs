@@ -5,6 +5,8 @@
 
 mod support;
 
+use std::io::Read;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
@@ -462,10 +464,28 @@ async fn tarball_and_zipball_redirect_to_a_real_archive_of_the_ref() {
     assert_eq!(headers["content-type"], "application/x-gzip");
     assert_eq!(headers["content-disposition"].to_str().unwrap(), format!("attachment; filename=acme-hello-world-{}.tar.gz", &sha[..7]));
     assert_eq!(&tgz[..3], &[0x1f, 0x8b, 8]);
-    let text = String::from_utf8_lossy(&tgz);
-    assert!(text.contains(&format!("comment={sha}")));
-    assert!(text.contains(&format!("acme-hello-world-{}/src/hello.py", &sha[..7])));
-    assert!(text.contains("def hello(name"));
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(tgz.as_slice()));
+    let mut members = tar.entries().unwrap();
+    let mut global = members.next().unwrap().unwrap();
+    assert_eq!(global.header().entry_type(), tar::EntryType::XGlobalHeader);
+    let mut comment = String::new();
+    global.read_to_string(&mut comment).unwrap();
+    assert_eq!(comment, format!("52 comment={sha}\n"));
+    let root = format!("acme-hello-world-{}", &sha[..7]);
+    let mut files = std::collections::BTreeMap::new();
+    for member in members {
+        let mut member = member.unwrap();
+        let path = member.path().unwrap().to_string_lossy().into_owned();
+        let (kind, mode) = (member.header().entry_type(), member.header().mode().unwrap());
+        let mut text = String::new();
+        member.read_to_string(&mut text).unwrap();
+        files.insert(path, (kind, mode, text));
+    }
+    assert_eq!(files[&format!("{root}/")].0, tar::EntryType::Directory);
+    assert_eq!(files[&format!("{root}/src/")].0, tar::EntryType::Directory);
+    let (kind, mode, hello) = &files[&format!("{root}/src/hello.py")];
+    assert_eq!((*kind, *mode), (tar::EntryType::Regular, 0o664));
+    assert!(hello.contains("def hello(name"), "{hello}");
 
     let (status, headers, _) = bytes_of(&c, "/repos/acme/hello-world/zipball").await;
     assert_eq!(status, StatusCode::FOUND);
@@ -476,6 +496,14 @@ async fn tarball_and_zipball_redirect_to_a_real_archive_of_the_ref() {
     assert_eq!(&zip[..4], b"PK\x03\x04");
     let main = head_of(&c, "main").await;
     assert!(zip.ends_with(main.as_bytes()), "the zip comment is the commit id");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    assert_eq!(zip.comment(), main.as_bytes());
+    let mut readme = zip.by_name(&format!("acme-hello-world-{}/README.md", &main[..7])).unwrap();
+    assert_eq!(readme.unix_mode(), Some(0o100_664));
+    let mut text = String::new();
+    readme.read_to_string(&mut text).unwrap();
+    let want = c.get("/repos/acme/hello-world/readme").await;
+    assert_eq!(want.body["size"].as_u64(), Some(text.len() as u64));
     let (missing, _, _) = bytes_of(&c, "/repos/acme/hello-world/tarball/no-such-ref").await;
     assert_eq!(missing, StatusCode::NOT_FOUND);
 }

@@ -3,11 +3,12 @@
 //! directory `{owner}-{repo}-{short sha}/`, the commit id as the archive's
 //! comment (a pax global header in the tarball, the zip comment in the zipball).
 //!
-//! Written by hand rather than with archive crates: a gzip member of stored
-//! deflate blocks and a zip of stored entries are what any reader expects,
-//! and they keep the workspace free of three dependencies for one endpoint.
+//! The formats are the `tar`, `flate2` and `zip` crates' work; this module only
+//! decides what goes in: GitHub's layout, git modes mapped to the 0775/0664
+//! modes codeload writes, symlinks as symlinks, submodules left out.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 
 use sqlx::AnyConnection;
 
@@ -55,70 +56,42 @@ pub async fn entries(conn: &mut AnyConnection, r: &RepoRow, sha: &str) -> GhResu
     Ok((root, out))
 }
 
-// ---- checksums and compression framing ----
+/// What an archive entry is, from its git mode.
+enum Kind {
+    Dir,
+    Symlink,
+    File { executable: bool },
+}
 
-pub fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= b as u32;
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+impl Entry {
+    fn kind(&self) -> Kind {
+        match self.mode.as_str() {
+            "040000" => Kind::Dir,
+            "120000" => Kind::Symlink,
+            mode => Kind::File { executable: mode == "100755" },
         }
     }
-    !crc
-}
 
-/// A gzip member holding `data` in stored (uncompressed) deflate blocks.
-pub fn gzip(data: &[u8], mtime: u32) -> Vec<u8> {
-    let mut out = vec![0x1f, 0x8b, 8, 0];
-    out.extend_from_slice(&mtime.to_le_bytes());
-    out.extend_from_slice(&[0, 3]);
-    let mut chunks = data.chunks(65_535).peekable();
-    if chunks.peek().is_none() {
-        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    /// The permission bits codeload writes (group-writable).
+    fn permissions(&self) -> u32 {
+        match self.kind() {
+            Kind::Dir | Kind::File { executable: true } => 0o775,
+            Kind::Symlink => 0o777,
+            Kind::File { executable: false } => 0o664,
+        }
     }
-    while let Some(chunk) = chunks.next() {
-        out.push(if chunks.peek().is_none() { 1 } else { 0 });
-        let len = chunk.len() as u16;
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&(!len).to_le_bytes());
-        out.extend_from_slice(chunk);
-    }
-    out.extend_from_slice(&crc32(data).to_le_bytes());
-    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    out
 }
 
-// ---- tar ----
-
-fn octal(field: &mut [u8], value: u64) {
-    let text = format!("{value:0width$o}", width = field.len() - 1);
-    field[..text.len()].copy_from_slice(text.as_bytes());
+fn internal(e: impl std::fmt::Display) -> GhError {
+    GhError::Internal(format!("archive: {e}"))
 }
 
-fn tar_header(name: &[u8], mode: u32, size: u64, mtime: u64, kind: u8, link: &[u8]) -> [u8; 512] {
-    let mut h = [0u8; 512];
-    h[..name.len().min(100)].copy_from_slice(&name[..name.len().min(100)]);
-    octal(&mut h[100..108], mode as u64);
-    octal(&mut h[108..116], 0);
-    octal(&mut h[116..124], 0);
-    octal(&mut h[124..136], size);
-    octal(&mut h[136..148], mtime);
-    h[156] = kind;
-    h[157..157 + link.len().min(100)].copy_from_slice(&link[..link.len().min(100)]);
-    h[257..263].copy_from_slice(b"ustar\0");
-    h[263..265].copy_from_slice(b"00");
-    h[265..269].copy_from_slice(b"root");
-    h[297..301].copy_from_slice(b"root");
-    h[148..156].copy_from_slice(b"        ");
-    let sum: u32 = h.iter().map(|&b| b as u32).sum();
-    let text = format!("{sum:06o}\0 ");
-    h[148..156].copy_from_slice(text.as_bytes());
-    h
-}
+// ---- tarball ----
 
+/// One pax record, `"<len> <key>=<value>\n"`, where `<len>` counts itself.
+/// (The `tar` crate writes per-entry pax headers itself but has no writer for
+/// the global header's records.)
 fn pax_record(key: &str, value: &[u8]) -> Vec<u8> {
-    // "<len> <key>=<value>\n", where <len> counts itself.
     let rest = key.len() + value.len() + 3;
     let mut len = rest + 1;
     while len != rest + len.to_string().len() {
@@ -130,125 +103,123 @@ fn pax_record(key: &str, value: &[u8]) -> Vec<u8> {
     out
 }
 
-fn pad(out: &mut Vec<u8>) {
-    let rem = out.len() % 512;
-    if rem != 0 {
-        out.resize(out.len() + 512 - rem, 0);
-    }
+/// A ustar header owned by root:root at `mtime`.
+fn tar_header(kind: tar::EntryType, mode: u32, size: u64, mtime: u64) -> GhResult<tar::Header> {
+    let mut h = tar::Header::new_ustar();
+    h.set_entry_type(kind);
+    h.set_mode(mode);
+    h.set_size(size);
+    h.set_mtime(mtime);
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_username("root").map_err(internal)?;
+    h.set_groupname("root").map_err(internal)?;
+    Ok(h)
 }
 
-fn push_member(out: &mut Vec<u8>, header: [u8; 512], data: &[u8]) {
-    out.extend_from_slice(&header);
-    out.extend_from_slice(data);
-    pad(out);
+/// Copies as much of `value` as fits into a fixed header field; the full value
+/// travels in a pax extended header before it.
+fn truncated(field: &mut [u8], value: &[u8]) {
+    let n = value.len().min(field.len());
+    field.fill(0);
+    field[..n].copy_from_slice(&value[..n]);
 }
 
-/// A POSIX tar (pax) of the entries, with `comment` in a global header.
-pub fn tar(entries: &[Entry], comment: &str, mtime: u64) -> Vec<u8> {
-    let mut out = Vec::new();
+/// A gzip-compressed POSIX (pax) tar of the entries, `comment` in its global
+/// header, every member dated `mtime`.
+pub fn tarball(entries: &[Entry], comment: &str, mtime: i64) -> GhResult<Vec<u8>> {
+    let mtime = mtime.max(0) as u64;
+    let gz = flate2::GzBuilder::new()
+        .mtime(mtime.min(u32::MAX as u64) as u32)
+        .operating_system(3)
+        .write(Vec::new(), flate2::Compression::default());
+    let mut b = tar::Builder::new(gz);
+
     let global = pax_record("comment", comment.as_bytes());
-    push_member(&mut out, tar_header(b"pax_global_header", 0o666, global.len() as u64, mtime, b'g', b""), &global);
+    let mut h = tar_header(tar::EntryType::XGlobalHeader, 0o666, global.len() as u64, mtime)?;
+    h.set_path("pax_global_header").map_err(internal)?;
+    h.set_cksum();
+    b.append(&h, global.as_slice()).map_err(internal)?;
+
     for e in entries {
-        let (kind, mode, data, link): (u8, u32, &[u8], &[u8]) = match e.mode.as_str() {
-            "040000" => (b'5', 0o775, b"", b""),
-            "120000" => (b'2', 0o777, b"", &e.data),
-            "100755" => (b'0', 0o775, &e.data, b""),
-            _ => (b'0', 0o664, &e.data, b""),
+        let (kind, data): (_, &[u8]) = match e.kind() {
+            Kind::Dir => (tar::EntryType::Directory, b""),
+            Kind::Symlink => (tar::EntryType::Symlink, b""),
+            Kind::File { .. } => (tar::EntryType::Regular, &e.data),
         };
-        let name = e.path.as_bytes();
-        if name.len() > 100 || link.len() > 100 {
-            let mut ext = Vec::new();
-            if name.len() > 100 {
-                ext.extend(pax_record("path", name));
-            }
-            if link.len() > 100 {
-                ext.extend(pax_record("linkpath", link));
-            }
-            push_member(&mut out, tar_header(b"././@PaxHeader", 0o666, ext.len() as u64, mtime, b'x', b""), &ext);
+        let mut h = tar_header(kind, e.permissions(), data.len() as u64, mtime)?;
+        let mut pax: Vec<(&str, &[u8])> = Vec::new();
+        if h.set_path(&e.path).is_err() {
+            pax.push(("path", e.path.as_bytes()));
+            truncated(&mut h.as_old_mut().name, e.path.as_bytes());
         }
-        push_member(&mut out, tar_header(name, mode, data.len() as u64, mtime, kind, link), data);
+        if matches!(e.kind(), Kind::Symlink) {
+            if e.data.len() <= 100 {
+                h.set_link_name_literal(&e.data).map_err(internal)?;
+            } else {
+                pax.push(("linkpath", &e.data));
+                truncated(&mut h.as_old_mut().linkname, &e.data);
+            }
+        }
+        b.append_pax_extensions(pax).map_err(internal)?;
+        h.set_cksum();
+        b.append(&h, data).map_err(internal)?;
     }
-    out.resize(out.len() + 1024, 0);
-    out
+    b.into_inner().map_err(internal)?.finish().map_err(internal)
 }
 
-// ---- zip ----
+// ---- zipball ----
 
-/// DOS time and date of a Unix time (UTC).
-fn dos_time(unix: i64) -> (u16, u16) {
+/// The zip's DOS timestamp of a Unix time (UTC); before 1980 it is 1980-01-01.
+fn dos_time(unix: i64) -> zip::DateTime {
     let t = time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let year = (t.year() - 1980).clamp(0, 127) as u16;
-    let date = (year << 9) | ((t.month() as u16) << 5) | t.day() as u16;
-    let tm = ((t.hour() as u16) << 11) | ((t.minute() as u16) << 5) | (t.second() as u16 / 2);
-    (tm, date)
+    zip::DateTime::from_date_and_time(u16::try_from(t.year()).unwrap_or(0), t.month() as u8, t.day(), t.hour(), t.minute(), t.second())
+        .unwrap_or_default()
 }
 
-/// A zip of stored entries, with `comment` as the archive comment.
-pub fn zip(entries: &[Entry], comment: &str, mtime: i64) -> Vec<u8> {
-    let (tm, date) = dos_time(mtime);
-    let mut out = Vec::new();
-    let mut central = Vec::new();
+/// A zip of the entries (files deflated), `comment` as the archive comment,
+/// every entry dated `mtime`.
+pub fn zipball(entries: &[Entry], comment: &str, mtime: i64) -> GhResult<Vec<u8>> {
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let base = zip::write::SimpleFileOptions::default().last_modified_time(dos_time(mtime));
     for e in entries {
-        let offset = out.len() as u32;
-        let crc = crc32(&e.data);
-        let size = e.data.len() as u32;
-        let name = e.path.as_bytes();
-        let unix_mode: u32 = match e.mode.as_str() {
-            "040000" => 0o040_775,
-            "120000" => 0o120_777,
-            "100755" => 0o100_775,
-            _ => 0o100_664,
-        };
-        let common = |buf: &mut Vec<u8>| {
-            buf.extend_from_slice(&0x0800u16.to_le_bytes()); // flags: UTF-8 names
-            buf.extend_from_slice(&0u16.to_le_bytes()); // stored
-            buf.extend_from_slice(&tm.to_le_bytes());
-            buf.extend_from_slice(&date.to_le_bytes());
-            buf.extend_from_slice(&crc.to_le_bytes());
-            buf.extend_from_slice(&size.to_le_bytes());
-            buf.extend_from_slice(&size.to_le_bytes());
-            buf.extend_from_slice(&(name.len() as u16).to_le_bytes());
-            buf.extend_from_slice(&0u16.to_le_bytes()); // extra
-        };
-        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-        out.extend_from_slice(&10u16.to_le_bytes());
-        common(&mut out);
-        out.extend_from_slice(name);
-        out.extend_from_slice(&e.data);
-
-        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-        central.extend_from_slice(&(0x0300u16 | 10).to_le_bytes()); // made by Unix
-        central.extend_from_slice(&10u16.to_le_bytes());
-        common(&mut central);
-        central.extend_from_slice(&0u16.to_le_bytes()); // comment
-        central.extend_from_slice(&0u16.to_le_bytes()); // disk
-        central.extend_from_slice(&0u16.to_le_bytes()); // internal attributes
-        central.extend_from_slice(&(unix_mode << 16).to_le_bytes());
-        central.extend_from_slice(&offset.to_le_bytes());
-        central.extend_from_slice(name);
+        let options = base.unix_permissions(e.permissions());
+        match e.kind() {
+            Kind::Dir => z.add_directory(e.path.as_str(), options),
+            Kind::Symlink => z.add_symlink(e.path.as_str(), String::from_utf8_lossy(&e.data), options),
+            Kind::File { .. } => {
+                let options =
+                    options.compression_method(zip::CompressionMethod::Deflated).large_file(e.data.len() as u64 >= u32::MAX as u64);
+                z.start_file(e.path.as_str(), options).and_then(|()| z.write_all(&e.data).map_err(Into::into))
+            }
+        }
+        .map_err(internal)?;
     }
-    let cd_offset = out.len() as u32;
-    let count = entries.len() as u16;
-    out.extend_from_slice(&central);
-    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(&count.to_le_bytes());
-    out.extend_from_slice(&count.to_le_bytes());
-    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
-    out.extend_from_slice(&cd_offset.to_le_bytes());
-    out.extend_from_slice(&(comment.len() as u16).to_le_bytes());
-    out.extend_from_slice(comment.as_bytes());
-    out
+    z.set_comment(comment).map_err(internal)?;
+    Ok(z.finish().map_err(internal)?.into_inner())
 }
 
 #[cfg(test)]
 mod tests {
+    use std::io::Read;
+
     use super::*;
 
-    #[test]
-    fn crc32_matches_the_check_value() {
-        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    fn entry(path: &str, mode: &str, data: &[u8]) -> Entry {
+        Entry { path: path.into(), mode: mode.into(), data: data.to_vec() }
+    }
+
+    fn sample() -> Vec<Entry> {
+        let deep = format!("o-r-abc1234/{}/file.txt", "d".repeat(300));
+        vec![
+            entry("o-r-abc1234/", "040000", b""),
+            entry("o-r-abc1234/bin/", "040000", b""),
+            entry("o-r-abc1234/README.md", "100644", b"# hello\n"),
+            entry("o-r-abc1234/bin/run", "100755", b"#!/bin/sh\necho hi\n"),
+            entry("o-r-abc1234/link", "120000", b"README.md"),
+            entry("o-r-abc1234/far", "120000", "x/".repeat(60).as_bytes()),
+            entry(&deep, "100644", b"deep\n"),
+        ]
     }
 
     #[test]
@@ -256,5 +227,94 @@ mod tests {
         let rec = pax_record("comment", b"abc");
         assert_eq!(rec, b"15 comment=abc\n");
         assert_eq!(rec.len(), 15);
+        let rec = pax_record("comment", &[b'a'; 88]);
+        assert_eq!((rec.len(), &rec[..4]), (101, &b"101 "[..]), "the length gains a digit at 100");
+    }
+
+    #[test]
+    fn the_tarball_holds_the_entries_with_their_modes_under_a_global_comment() {
+        let sha = "abc1234def5678abc1234def5678abc1234def56";
+        let tgz = tarball(&sample(), sha, 1_700_000_000).unwrap();
+        let mut tar_bytes = Vec::new();
+        flate2::read::GzDecoder::new(tgz.as_slice()).read_to_end(&mut tar_bytes).unwrap();
+        assert!(tgz.len() < tar_bytes.len(), "the gzip member is compressed");
+
+        let mut archive = tar::Archive::new(tar_bytes.as_slice());
+        let mut raw = archive.entries().unwrap().raw(true);
+        let mut global = raw.next().unwrap().unwrap();
+        assert_eq!(global.header().entry_type(), tar::EntryType::XGlobalHeader);
+        assert_eq!(&*global.path_bytes(), b"pax_global_header");
+        let mut records = Vec::new();
+        global.read_to_end(&mut records).unwrap();
+        assert_eq!(records, format!("52 comment={sha}\n").into_bytes());
+
+        let mut archive = tar::Archive::new(tar_bytes.as_slice());
+        let mut seen = Vec::new();
+        for member in archive.entries().unwrap().skip(1) {
+            let mut member = member.unwrap();
+            let h = member.header();
+            let (kind, mode, mtime) = (h.entry_type(), h.mode().unwrap(), h.mtime().unwrap());
+            assert_eq!((h.username().unwrap(), h.groupname().unwrap(), mtime), (Some("root"), Some("root"), 1_700_000_000));
+            let path = String::from_utf8(member.path_bytes().into_owned()).unwrap();
+            let link = member.link_name_bytes().map(|l| String::from_utf8(l.into_owned()).unwrap());
+            let mut data = Vec::new();
+            member.read_to_end(&mut data).unwrap();
+            seen.push((path, kind, mode, link, data));
+        }
+        let want = sample();
+        assert_eq!(seen.len(), want.len());
+        for ((path, kind, mode, link, data), e) in seen.iter().zip(&want) {
+            assert_eq!(path, &e.path);
+            assert_eq!(*mode, e.permissions());
+            match e.kind() {
+                Kind::Dir => assert_eq!(*kind, tar::EntryType::Directory),
+                Kind::Symlink => {
+                    assert_eq!(*kind, tar::EntryType::Symlink);
+                    assert_eq!(link.as_deref().map(str::as_bytes), Some(e.data.as_slice()));
+                }
+                Kind::File { .. } => {
+                    assert_eq!(*kind, tar::EntryType::Regular);
+                    assert_eq!(data, &e.data);
+                }
+            }
+        }
+        assert_eq!(seen[3].2, 0o775, "executables keep their x bits");
+        assert_eq!(seen[2].2, 0o664);
+    }
+
+    #[test]
+    fn the_zipball_holds_the_entries_with_their_modes_and_the_commit_as_comment() {
+        let sha = "abc1234def5678abc1234def5678abc1234def56";
+        let bytes = zipball(&sample(), sha, 1_700_000_000).unwrap();
+        assert!(bytes.ends_with(sha.as_bytes()));
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(z.comment(), sha.as_bytes());
+        let want = sample();
+        assert_eq!(z.len(), want.len());
+        for (i, e) in want.iter().enumerate() {
+            let mut f = z.by_index(i).unwrap();
+            assert_eq!(f.name().unwrap(), e.path.as_str());
+            let mode = f.unix_mode().unwrap();
+            let ty = match e.kind() {
+                Kind::Dir => 0o040_000,
+                Kind::Symlink => 0o120_000,
+                Kind::File { .. } => 0o100_000,
+            };
+            assert_eq!(mode, ty | e.permissions(), "{}", e.path);
+            let t = f.last_modified().unwrap();
+            assert_eq!((t.year(), t.month(), t.day(), t.hour(), t.minute()), (2023, 11, 14, 22, 13));
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).unwrap();
+            assert_eq!(data, e.data, "{}", e.path);
+            if matches!(e.kind(), Kind::File { .. }) {
+                assert_eq!(f.compression(), zip::CompressionMethod::Deflated);
+            }
+        }
+    }
+
+    #[test]
+    fn dates_before_the_dos_epoch_become_1980() {
+        let t = dos_time(0);
+        assert_eq!((t.year(), t.month(), t.day()), (1980, 1, 1));
     }
 }

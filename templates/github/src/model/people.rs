@@ -1,16 +1,18 @@
 //! The rules about people: which public SSH keys GitHub takes (OpenSSH public
 //! key format, checked down to the key blob), what an email address looks like,
-//! organization invitation roles and their expiry, and the JSON of emails, keys
-//! and invitations.
+//! organization invitations (their roles, the rules for making one, their
+//! expiry), and the JSON of emails, keys, invitations and memberships.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
+use sqlx::AnyConnection;
 
 use crate::errors::{FieldError, GhError, GhResult};
 use crate::objects;
-use crate::store::accounts::AccountRow;
-use crate::store::people::{EmailRow, KeyRow, OrgInvitationRow};
+use crate::store::accounts::{self, AccountRow};
+use crate::store::people::{self as store, EmailRow, KeyRow, OrgInvitationRow};
+use crate::store::{self as st, teams};
 use crate::wire::{iso, node_id, now};
 
 /// GitHub's answer to anything that is not an OpenSSH public key.
@@ -150,6 +152,77 @@ pub fn membership_role(invitation_role: &str) -> &'static str {
         "billing_manager" => "billing_manager",
         _ => "member",
     }
+}
+
+/// The invitation role that grants a membership role (`admin` or `member`).
+pub fn invitation_role(membership_role: &str) -> &'static str {
+    match membership_role {
+        "admin" => "admin",
+        _ => "direct_member",
+    }
+}
+
+/// The open (unexpired) invitation of `user` to `org`, if any.
+pub async fn open_invitation(conn: &mut AnyConnection, org: i64, user: i64) -> GhResult<Option<OrgInvitationRow>> {
+    Ok(store::invitations_for(&mut *conn, user).await?.into_iter().find(|i| i.org_id == org && !invitation_expired(i)))
+}
+
+fn invitation_invalid(field: &str, message: impl Into<String>) -> GhError {
+    GhError::Validation(vec![FieldError::custom("OrganizationInvitation", field, message)])
+}
+
+/// Invites `invitee` (an account) or `email` (an address that may belong to
+/// none yet) to `org` with `role` and `team_ids`. The teams must be the org's,
+/// the invitee neither a member nor blocked by the org, and a person has one
+/// open invitation at a time (an expired one is replaced).
+pub async fn invite(
+    conn: &mut AnyConnection,
+    org: &AccountRow,
+    inviter: &AccountRow,
+    invitee: Option<&AccountRow>,
+    email: Option<&str>,
+    role: &str,
+    team_ids: &[i64],
+) -> GhResult<OrgInvitationRow> {
+    for t in team_ids {
+        if teams::by_id(&mut *conn, *t).await?.filter(|x| x.org_id == org.id).is_none() {
+            return Err(invitation_invalid("team_ids", format!("{t} is not a team of {}", org.login)));
+        }
+    }
+    if let Some(u) = invitee {
+        if accounts::member_role(&mut *conn, org.id, u.id).await?.is_some() {
+            return Err(invitation_invalid("invitee_id", "Invitee is already a part of this organization"));
+        }
+        if store::blocked(&mut *conn, org.id, u.id).await? {
+            return Err(invitation_invalid("invitee_id", "Invitee is blocked by this organization"));
+        }
+    }
+    for old in store::invitations_of_org(&mut *conn, org.id).await? {
+        let same = match (invitee, &old.invitee_id) {
+            (Some(u), Some(id)) => u.id == *id,
+            _ => matches!((email, &old.email), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b)),
+        };
+        if same {
+            if !invitation_expired(&old) {
+                return Err(invitation_invalid("invitee_id", "Invitee has already been invited to this organization"));
+            }
+            store::delete_invitation(&mut *conn, old.id).await?;
+        }
+    }
+    let i = OrgInvitationRow {
+        id: st::next_id(&mut *conn).await?,
+        org_id: org.id,
+        invitee_id: invitee.map(|u| u.id),
+        email: email.map(str::to_string),
+        role: role.to_string(),
+        inviter_id: inviter.id,
+        created_at: now(),
+    };
+    store::insert_invitation(&mut *conn, &i).await?;
+    for t in team_ids {
+        store::add_invitation_team(&mut *conn, i.id, *t).await?;
+    }
+    Ok(i)
 }
 
 /// `organization-invitation`; an expired one carries `failed_at` and `failed_reason`.

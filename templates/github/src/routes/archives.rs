@@ -51,10 +51,8 @@ pub async fn download(cx: Cx, Path((owner, repo, file, reff)): Path<(String, Str
     let c = gitdb::must_commit(&mut conn, r.id, &sha).await?;
     let (root, entries) = archive::entries(&mut conn, &r, &sha).await?;
     let (body, content_type, ext) = match file.as_str() {
-        "legacy.tar.gz" => {
-            (archive::gzip(&archive::tar(&entries, &sha, c.committer.date as u64), c.committer.date as u32), "application/x-gzip", "tar.gz")
-        }
-        "legacy.zip" => (archive::zip(&entries, &sha, c.committer.date), "application/zip", "zip"),
+        "legacy.tar.gz" => (archive::tarball(&entries, &sha, c.committer.date)?, "application/x-gzip", "tar.gz"),
+        "legacy.zip" => (archive::zipball(&entries, &sha, c.committer.date)?, "application/zip", "zip"),
         _ => return Err(GhError::NotFound),
     };
     let mut resp: Response = body.into_response();

@@ -22,7 +22,7 @@ use crate::model::repos::{bool_field, str_field};
 use crate::objects;
 use crate::store::accounts::{self, AccountRow};
 use crate::store::people::{self as store, OrgInvitationRow};
-use crate::store::{self as st, repos, teams};
+use crate::store::{repos, teams};
 use crate::wire::{Listing, json_value, now};
 
 pub(super) async fn org_row(cx: &Cx, org: &str) -> GhResult<AccountRow> {
@@ -107,53 +107,26 @@ pub async fn create_invitation(cx: Cx, Path(org): Path<String>, body: Bytes) -> 
         }
         (None, None) => return Err(invalid("invitee_id", "Either invitee_id or email must be given")),
     };
-    for t in &team_ids {
-        if teams::by_id(&mut *tx, *t).await?.filter(|x| x.org_id == o.id).is_none() {
-            return Err(invalid("team_ids", format!("{t} is not a team of {}", o.login)));
-        }
-    }
-    if let Some(u) = &invitee {
-        if accounts::member_role(&mut *tx, o.id, u.id).await?.is_some() {
-            return Err(invalid("invitee_id", "Invitee is already a part of this organization"));
-        }
-        if store::blocked(&mut *tx, o.id, u.id).await? {
-            return Err(invalid("invitee_id", "Invitee is blocked by this organization"));
-        }
-    }
-    // One open invitation per person: an expired one is replaced.
-    for old in store::invitations_of_org(&mut *tx, o.id).await? {
-        let same = match (&invitee, &old.invitee_id) {
-            (Some(u), Some(id)) => u.id == *id,
-            _ => matches!((&email, &old.email), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b)),
-        };
-        if same {
-            if !model::invitation_expired(&old) {
-                return Err(invalid("invitee_id", "Invitee has already been invited to this organization"));
-            }
-            store::delete_invitation(&mut tx, old.id).await?;
-        }
-    }
-    let i = OrgInvitationRow {
-        id: st::next_id(&mut tx).await?,
-        org_id: o.id,
-        invitee_id: invitee.as_ref().map(|u| u.id),
-        email: email.clone(),
-        role,
-        inviter_id: me.id,
-        created_at: now(),
-    };
-    store::insert_invitation(&mut *tx, &i).await?;
-    for t in &team_ids {
-        store::add_invitation_team(&mut *tx, i.id, *t).await?;
-    }
+    let i = model::invite(&mut tx, &o, &me, invitee.as_ref(), email.as_deref(), &role, &team_ids).await?;
     tx.commit().await?;
-    let out = render_invitation(&cx, &o, &i).await?;
+    Ok(created(announce_invitation(&cx, &o, &me, &i, invitee.as_ref()).await?))
+}
+
+/// Renders a new invitation and sends the org's `member_invited` event.
+pub(super) async fn announce_invitation(
+    cx: &Cx,
+    o: &AccountRow,
+    me: &AccountRow,
+    i: &OrgInvitationRow,
+    invitee: Option<&AccountRow>,
+) -> GhResult<Value> {
+    let out = render_invitation(cx, o, i).await?;
     let mut payload = json!({ "action": "member_invited", "invitation": out.clone() });
-    if let Some(u) = &invitee {
+    if let Some(u) = invitee {
         payload["user"] = objects::user_ref(&cx.base, u);
     }
-    hooks::emit_org(&cx.ctx, &cx.db, &cx.base, &o, &me, "organization", payload).await?;
-    Ok(created(out))
+    hooks::emit_org(&cx.ctx, &cx.db, &cx.base, o, me, "organization", payload).await?;
+    Ok(out)
 }
 
 async fn list_invitations_where(cx: &Cx, org: &str, failed: bool) -> Handler {
@@ -210,7 +183,8 @@ pub async fn invitation_teams(cx: Cx, Path((org, id)): Path<(String, i64)>) -> H
 
 /// The caller's open (unexpired) invitation to `org`, if any.
 async fn pending_for(cx: &Cx, me: &AccountRow, org: i64) -> GhResult<Option<OrgInvitationRow>> {
-    Ok(store::invitations_for(&*cx.db, me.id).await?.into_iter().find(|i| i.org_id == org && !model::invitation_expired(i)))
+    let mut conn = cx.db.acquire().await?;
+    model::open_invitation(&mut conn, org, me.id).await
 }
 
 pub async fn my_memberships(cx: Cx) -> Handler {

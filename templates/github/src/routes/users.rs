@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::{Cx, Handler, json as ok};
 use crate::errors::{GhError, GhResult};
+use crate::model::people as people_model;
 use crate::model::ratelimit;
 use crate::objects;
 use crate::store::accounts::{self, AccountRow};
@@ -271,17 +272,32 @@ pub struct MembershipEdit {
     role: Option<String>,
 }
 
-/// Adds or changes a member at once (this clone has no pending invitations).
+/// `PUT /orgs/{org}/memberships/{username}`: a member's role changes at once;
+/// anyone else is invited (an open invitation takes the new role) and their
+/// membership stays `pending` until they accept it.
 pub async fn set_membership(cx: Cx, Path((org, user)): Path<(String, String)>, GhJson(e): GhJson<MembershipEdit>) -> Handler {
     let o = org_as_admin(&cx, &org).await?;
+    let me = cx.caller.require()?.clone();
     let u = accounts::by_login(&*cx.db, &user).await?.filter(|a| a.kind == "User").ok_or(GhError::NotFound)?;
     let role = e.role.unwrap_or_else(|| "member".into());
     if role != "admin" && role != "member" {
         return Err(GhError::invalid("Membership", "role"));
     }
     let mut tx = asym_store::begin_write(&cx.db).await?;
-    accounts::set_member(&mut tx, o.id, u.id, &role).await?;
+    if accounts::member_role(&mut *tx, o.id, u.id).await?.is_some() {
+        accounts::set_member(&mut tx, o.id, u.id, &role).await?;
+        tx.commit().await?;
+        return org_membership(cx, Path((org, user))).await;
+    }
+    let invitation_role = people_model::invitation_role(&role);
+    if let Some(open) = people_model::open_invitation(&mut tx, o.id, u.id).await? {
+        people::set_invitation_role(&mut *tx, open.id, invitation_role).await?;
+        tx.commit().await?;
+        return org_membership(cx, Path((org, user))).await;
+    }
+    let i = people_model::invite(&mut tx, &o, &me, Some(&u), None, invitation_role, &[]).await?;
     tx.commit().await?;
+    super::orgs::announce_invitation(&cx, &o, &me, &i, Some(&u)).await?;
     org_membership(cx, Path((org, user))).await
 }
 

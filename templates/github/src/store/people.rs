@@ -276,6 +276,11 @@ pub async fn invitations_for(db: impl AnyExecutor<'_>, user: i64) -> sqlx::Resul
     .await
 }
 
+pub async fn set_invitation_role(db: impl AnyExecutor<'_>, id: i64, role: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE org_invitations SET role = $1 WHERE id = $2").bind(role).bind(id).execute(db).await?;
+    Ok(())
+}
+
 pub async fn delete_invitation(conn: &mut sqlx::AnyConnection, id: i64) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM org_invitation_teams WHERE invitation_id = $1").bind(id).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM org_invitations WHERE id = $1").bind(id).execute(&mut *conn).await?;
