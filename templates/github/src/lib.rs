@@ -23,7 +23,9 @@
 //! merges and pushes), review comment replies, generated release notes, release
 //! reactions, hook config, `repository_dispatch`, source archives
 //! (`tarball`/`zipball`, served from `/codeload/…` on this clone), repository
-//! transfer, `/meta`, `/zen`, `/octocat`, `/versions`, and `/rate_limit`. `COVERAGE.md` lists every published operation
+//! transfer, sub-issues and issue dependencies (with their summaries on issue
+//! objects), deploy keys, autolinks, repository statistics computed from the git
+//! history, `/meta`, `/zen`, `/octocat`, `/versions`, and `/rate_limit`. `COVERAGE.md` lists every published operation
 //! and whether it is built; the rest answer 404 naming the operation.
 //!
 //! The clone's own control plane lives under `/api` (`routes/control.rs`):
@@ -82,6 +84,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0014_branch_protection", sql: include_str!("../migrations/0014_branch_protection.sql") },
     // -- later migrations go here, one line each, in number order --
     Migration { name: "0015_people", sql: include_str!("../migrations/0015_people.sql") },
+    Migration { name: "0017_subissues", sql: include_str!("../migrations/0017_subissues.sql") },
 ];
 
 pub const FIXTURES: &[Fixture] = &[Fixture { name: "acme", text: include_str!("../fixtures/acme.json") }];
@@ -135,6 +138,10 @@ pub const RESOURCES: &[Resource] = &[
     Resource { name: "organization_invitations", table: "org_invitations", key: &["id"], columns: &[] },
     Resource { name: "organization_invitation_teams", table: "org_invitation_teams", key: &["invitation_id", "team_id"], columns: &[] },
     Resource { name: "public_members", table: "public_members", key: &["org_id", "user_id"], columns: &[] },
+    Resource { name: "sub_issues", table: "sub_issues", key: &["child_id"], columns: &[] },
+    Resource { name: "issue_dependencies", table: "issue_dependencies", key: &["blocked_id", "blocking_id"], columns: &[] },
+    Resource { name: "deploy_keys", table: "deploy_keys", key: &["id"], columns: &[] },
+    Resource { name: "autolinks", table: "autolinks", key: &["id"], columns: &[] },
     Resource {
         name: "release_assets",
         table: "release_assets",

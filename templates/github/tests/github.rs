@@ -116,9 +116,9 @@ async fn malformed_json_and_missing_fields_answer_githubs_errors() {
 #[tokio::test]
 async fn an_unbuilt_operation_is_404_naming_it_and_unknown_paths_are_plain_404() {
     let c = clone().await;
-    let r = c.get("/repos/acme/hello-world/autolinks").await;
+    let r = c.get("/repos/acme/hello-world/vulnerability-alerts").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert!(r.body["message"].as_str().unwrap().contains("repos/list-autolinks"), "{}", r.body);
+    assert!(r.body["message"].as_str().unwrap().contains("repos/check-vulnerability-alerts"), "{}", r.body);
     let r = c.get("/no/such/thing").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.body["message"], "Not Found");

@@ -80,6 +80,7 @@ pub async fn render(conn: &mut AnyConnection, base: &str, repos_: &HashMap<i64, 
     let users = users(&mut *conn, base, people).await?;
     let used: Vec<&RepoRow> = repos_.values().collect();
     let assoc = Associations::load(&mut *conn, &used).await?;
+    let links = super::subissues::Links::load(&mut *conn, &ids).await?;
     let mut out = Vec::with_capacity(rows.len());
     for i in rows {
         let Some(r) = repos_.get(&i.repo_id) else { continue };
@@ -100,7 +101,9 @@ pub async fn render(conn: &mut AnyConnection, base: &str, repos_: &HashMap<i64, 
             reactions: &my_reactions,
             association: assoc.of(r.id, i.user_id),
         };
-        out.push(objects::issue(base, &full, i, parts));
+        let mut v = objects::issue(base, &full, i, parts);
+        links.apply(base, i.id, &mut v);
+        out.push(v);
     }
     Ok(out)
 }

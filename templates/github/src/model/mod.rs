@@ -19,6 +19,8 @@ pub mod ratelimit;
 pub mod repos;
 pub mod search;
 pub mod seed;
+pub mod stats;
+pub mod subissues;
 pub mod teams;
 pub mod tokens;
 pub mod transfer;

@@ -18,6 +18,7 @@ mod git;
 mod hooks;
 mod invitations;
 mod issues;
+mod keys;
 mod meta;
 mod notifications;
 mod org_hooks;
@@ -28,6 +29,8 @@ mod pulls;
 mod releases;
 mod repos;
 mod search;
+mod stats;
+mod subissues;
 mod teams;
 mod users;
 
@@ -347,6 +350,24 @@ pub fn router() -> Router<CloneCtx> {
         .route("/repos/{owner}/{repo}/issues/{number}/lock", put(issues::lock).delete(issues::unlock))
         .route("/repos/{owner}/{repo}/issues/{number}/events", get(issues::list_events))
         .route("/repos/{owner}/{repo}/issues/{number}/timeline", get(issues::timeline))
+        // sub-issues and issue dependencies
+        .route("/repos/{owner}/{repo}/issues/{number}/sub_issues", get(subissues::list).post(subissues::add))
+        .route("/repos/{owner}/{repo}/issues/{number}/sub_issue", delete(subissues::remove))
+        .route("/repos/{owner}/{repo}/issues/{number}/sub_issues/priority", patch(subissues::reprioritize))
+        .route("/repos/{owner}/{repo}/issues/{number}/parent", get(subissues::parent))
+        .route("/repos/{owner}/{repo}/issues/{number}/dependencies/blocked_by", get(subissues::blocked_by).post(subissues::add_blocked_by))
+        .route("/repos/{owner}/{repo}/issues/{number}/dependencies/blocked_by/{issue_id}", delete(subissues::remove_blocked_by))
+        .route("/repos/{owner}/{repo}/issues/{number}/dependencies/blocking", get(subissues::blocking))
+        // deploy keys, autolinks, statistics
+        .route("/repos/{owner}/{repo}/keys", get(keys::list_keys).post(keys::create_key))
+        .route("/repos/{owner}/{repo}/keys/{key_id}", get(keys::get_key).delete(keys::delete_key))
+        .route("/repos/{owner}/{repo}/autolinks", get(keys::list_autolinks).post(keys::create_autolink))
+        .route("/repos/{owner}/{repo}/autolinks/{autolink_id}", get(keys::get_autolink).delete(keys::delete_autolink))
+        .route("/repos/{owner}/{repo}/stats/contributors", get(stats::contributors))
+        .route("/repos/{owner}/{repo}/stats/commit_activity", get(stats::commit_activity))
+        .route("/repos/{owner}/{repo}/stats/code_frequency", get(stats::code_frequency))
+        .route("/repos/{owner}/{repo}/stats/participation", get(stats::participation))
+        .route("/repos/{owner}/{repo}/stats/punch_card", get(stats::punch_card))
         .route("/repos/{owner}/{repo}/issues/{number}/reactions", get(issues::list_issue_reactions).post(issues::react_issue))
         .route("/repos/{owner}/{repo}/issues/{number}/reactions/{reaction}", delete(issues::unreact_issue))
         .route("/repos/{owner}/{repo}/labels", get(issues::list_labels).post(issues::create_label))
@@ -777,6 +798,30 @@ pub const BUILT: &[&str] = &[
     "repos/download-tarball-archive",
     "repos/download-zipball-archive",
     "repos/transfer",
+    // sub-issues, issue dependencies (routes/subissues.rs)
+    "issues/list-sub-issues",
+    "issues/add-sub-issue",
+    "issues/remove-sub-issue",
+    "issues/reprioritize-sub-issue",
+    "issues/get-parent",
+    "issues/list-dependencies-blocked-by",
+    "issues/add-blocked-by-dependency",
+    "issues/remove-dependency-blocked-by",
+    "issues/list-dependencies-blocking",
+    // deploy keys, autolinks (routes/keys.rs), statistics (routes/stats.rs)
+    "repos/list-deploy-keys",
+    "repos/create-deploy-key",
+    "repos/get-deploy-key",
+    "repos/delete-deploy-key",
+    "repos/list-autolinks",
+    "repos/create-autolink",
+    "repos/get-autolink",
+    "repos/delete-autolink",
+    "repos/get-contributors-stats",
+    "repos/get-commit-activity-stats",
+    "repos/get-code-frequency-stats",
+    "repos/get-participation-stats",
+    "repos/get-punch-card-stats",
 ];
 
 /// The largest release asset the clone takes in one upload (GitHub's limit is 2 GiB).

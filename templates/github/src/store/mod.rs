@@ -10,6 +10,7 @@ pub mod git;
 pub mod hooks;
 pub mod invitations;
 pub mod issues;
+pub mod keys;
 pub mod notifications;
 pub mod people;
 pub mod protection;
@@ -17,6 +18,7 @@ pub mod pulls;
 pub mod releases;
 pub mod repos;
 pub mod statuses;
+pub mod subissues;
 pub mod teams;
 
 use sqlx::AnyConnection;

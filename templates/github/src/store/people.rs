@@ -169,9 +169,15 @@ pub async fn key(db: impl AnyExecutor<'_>, user: i64, id: i64) -> sqlx::Result<O
         .await
 }
 
-/// Any account's key with this `<type> <base64>` body.
+/// Any account's key, or any repository's deploy key, with this `<type> <base64>` body.
 pub async fn key_in_use(db: impl AnyExecutor<'_>, key: &str) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ssh_keys WHERE key = $1").bind(key).fetch_one(db).await?;
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM ssh_keys WHERE key = $1) + \
+         (SELECT COUNT(*) FROM deploy_keys d JOIN repos r ON r.id = d.repo_id WHERE d.key = $1)",
+    )
+    .bind(key)
+    .fetch_one(db)
+    .await?;
     Ok(n > 0)
 }
 

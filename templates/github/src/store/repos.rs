@@ -157,6 +157,12 @@ pub async fn delete(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()> {
         "DELETE FROM issue_assignees WHERE issue_id IN (SELECT id FROM issues WHERE repo_id = $1)",
         "DELETE FROM review_requests WHERE issue_id IN (SELECT id FROM issues WHERE repo_id = $1)",
         "DELETE FROM pulls WHERE issue_id IN (SELECT id FROM issues WHERE repo_id = $1)",
+        "DELETE FROM sub_issues WHERE child_id IN (SELECT id FROM issues WHERE repo_id = $1) \
+         OR parent_id IN (SELECT id FROM issues WHERE repo_id = $1)",
+        "DELETE FROM issue_dependencies WHERE blocked_id IN (SELECT id FROM issues WHERE repo_id = $1) \
+         OR blocking_id IN (SELECT id FROM issues WHERE repo_id = $1)",
+        "DELETE FROM deploy_keys WHERE repo_id = $1",
+        "DELETE FROM autolinks WHERE repo_id = $1",
         "DELETE FROM issues WHERE repo_id = $1",
         "DELETE FROM comments WHERE repo_id = $1",
         "DELETE FROM reviews WHERE repo_id = $1",
