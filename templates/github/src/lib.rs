@@ -82,9 +82,10 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0012_release_assets", sql: include_str!("../migrations/0012_release_assets.sql") },
     Migration { name: "0013_issue_state_index", sql: include_str!("../migrations/0013_issue_state_index.sql") },
     Migration { name: "0014_branch_protection", sql: include_str!("../migrations/0014_branch_protection.sql") },
-    // -- later migrations go here, one line each, in number order --
     Migration { name: "0015_people", sql: include_str!("../migrations/0015_people.sql") },
+    Migration { name: "0016_issue_tallies", sql: include_str!("../migrations/0016_issue_tallies.sql") },
     Migration { name: "0017_subissues", sql: include_str!("../migrations/0017_subissues.sql") },
+    // -- later migrations go here, one line each, in number order --
 ];
 
 pub const FIXTURES: &[Fixture] = &[Fixture { name: "acme", text: include_str!("../fixtures/acme.json") }];

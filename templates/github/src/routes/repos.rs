@@ -108,10 +108,7 @@ pub async fn create_for_org(cx: Cx, Path(org): Path<String>, body: Bytes) -> Han
 pub async fn get(cx: Cx, Path((owner, repo)): RepoPath) -> Handler {
     let (r, p) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
     let mut v = objects::repo(&cx.base, &r, Some(p));
-    let open: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM issues WHERE repo_id = $1 AND state = 'open'")
-        .bind(r.id)
-        .fetch_one(&*cx.db)
-        .await?;
+    let open = crate::store::issues::count_of_repo(&*cx.db, r.id, "open").await?;
     v["open_issues_count"] = Value::from(open);
     v["open_issues"] = Value::from(open);
     super::forks::decorate(&cx, &r, &mut v).await?;

@@ -38,7 +38,7 @@ pub async fn next_number(conn: &mut AnyConnection, repo: i64) -> sqlx::Result<i6
     Ok(n - 1)
 }
 
-pub async fn insert(db: impl AnyExecutor<'_>, i: &IssueRow) -> sqlx::Result<()> {
+pub async fn insert(conn: &mut AnyConnection, i: &IssueRow) -> sqlx::Result<()> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO issues ({ISSUE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
     )))
@@ -59,12 +59,13 @@ pub async fn insert(db: impl AnyExecutor<'_>, i: &IssueRow) -> sqlx::Result<()> 
     .bind(i.updated_at)
     .bind(i.closed_at)
     .bind(i.closed_by)
-    .execute(db)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    tally(conn, i.repo_id, &i.state, 1).await
 }
 
-pub async fn update(db: impl AnyExecutor<'_>, i: &IssueRow) -> sqlx::Result<()> {
+pub async fn update(conn: &mut AnyConnection, i: &IssueRow) -> sqlx::Result<()> {
+    let was: String = sqlx::query_scalar("SELECT state FROM issues WHERE id = $1").bind(i.id).fetch_one(&mut *conn).await?;
     sqlx::query(
         "UPDATE issues SET title = $2, body = $3, state = $4, state_reason = $5, locked = $6, lock_reason = $7, milestone_id = $8, \
          comments = $9, updated_at = $10, closed_at = $11, closed_by = $12 WHERE id = $1",
@@ -81,9 +82,43 @@ pub async fn update(db: impl AnyExecutor<'_>, i: &IssueRow) -> sqlx::Result<()> 
     .bind(i.updated_at)
     .bind(i.closed_at)
     .bind(i.closed_by)
-    .execute(db)
+    .execute(&mut *conn)
+    .await?;
+    if was != i.state {
+        tally(&mut *conn, i.repo_id, &was, -1).await?;
+        tally(conn, i.repo_id, &i.state, 1).await?;
+    }
+    Ok(())
+}
+
+/// Moves a repository's count of issues in `state` by `by`. The counts answer the
+/// Link header's `last` page and `open_issues_count` without counting rows: a
+/// repository with thousands of issues made every list page pay for that count.
+async fn tally(conn: &mut AnyConnection, repo: i64, state: &str, by: i64) -> sqlx::Result<()> {
+    let (open, closed) = if state == "open" { (by, 0) } else { (0, by) };
+    sqlx::query(
+        "INSERT INTO issue_tallies (repo_id, open_count, closed_count) VALUES ($1, $2, $3) \
+         ON CONFLICT (repo_id) DO UPDATE SET open_count = issue_tallies.open_count + excluded.open_count, closed_count = issue_tallies.closed_count + excluded.closed_count",
+    )
+    .bind(repo)
+    .bind(open)
+    .bind(closed)
+    .execute(conn)
     .await?;
     Ok(())
+}
+
+/// How many issues (pull requests included) a repository has in `state`
+/// (`open`, `closed` or `all`).
+pub async fn count_of_repo(db: impl AnyExecutor<'_>, repo: i64, state: &str) -> sqlx::Result<i64> {
+    let row: Option<(i64, i64)> =
+        sqlx::query_as("SELECT open_count, closed_count FROM issue_tallies WHERE repo_id = $1").bind(repo).fetch_optional(db).await?;
+    let (open, closed) = row.unwrap_or((0, 0));
+    Ok(match state {
+        "open" => open,
+        "closed" => closed,
+        _ => open + closed,
+    })
 }
 
 pub async fn touch(db: impl AnyExecutor<'_>, id: i64, now: i64) -> sqlx::Result<()> {
@@ -578,16 +613,7 @@ pub async fn page_of_repo(
     .bind(offset)
     .fetch_all(&mut *conn)
     .await?;
-    // The Link header's `last` needs the count on every page: counted off an
-    // index alone (`issues_repo_state`), never by reading each issue's row.
-    let total: i64 = if state == "all" {
-        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM issues WHERE repo_id = $1").bind(repo).fetch_one(&mut *conn).await?
-    } else {
-        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM issues WHERE repo_id = $1 AND state = $2")
-            .bind(repo)
-            .bind(state)
-            .fetch_one(&mut *conn)
-            .await?
-    };
+    // The Link header's `last` needs the count on every page.
+    let total = count_of_repo(&mut *conn, repo, state).await?;
     Ok((rows, total))
 }

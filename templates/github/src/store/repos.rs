@@ -164,6 +164,7 @@ pub async fn delete(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()> {
         "DELETE FROM deploy_keys WHERE repo_id = $1",
         "DELETE FROM autolinks WHERE repo_id = $1",
         "DELETE FROM issues WHERE repo_id = $1",
+        "DELETE FROM issue_tallies WHERE repo_id = $1",
         "DELETE FROM comments WHERE repo_id = $1",
         "DELETE FROM reviews WHERE repo_id = $1",
         "DELETE FROM review_comments WHERE repo_id = $1",
