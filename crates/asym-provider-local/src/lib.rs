@@ -117,7 +117,13 @@ impl LocalProvider {
     async fn start_service(&self, record: &CloneRecord, template: &CatalogEntry, spec: &ServiceSpec) -> Result<ProcessId> {
         let dir = self.clone_dir(record.id.as_str());
         let log = process::log_path(&dir, &spec.name);
-        let env = self.env_for(record, template, spec)?;
+        let mut env = self.env_for(record, template, spec)?;
+        if spec.command.is_none() && std::env::var_os("MIMALLOC_ARENA_EAGER_COMMIT").is_none() {
+            // The serving binary allocates with mimalloc, which by default commits
+            // its first arena up front: 10 MiB more per idle clone. Read at start,
+            // so it is set here rather than by the process itself.
+            env.push(("MIMALLOC_ARENA_EAGER_COMMIT".into(), "0".into()));
+        }
         let serve_args = ["__serve".to_string()];
         let (program, args, cwd): (PathBuf, &[String], Option<&Path>) = match &spec.command {
             Some(cmd) => (PathBuf::from(&cmd[0]), &cmd[1..], template.dir.as_deref()),
