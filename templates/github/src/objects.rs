@@ -466,14 +466,19 @@ pub fn merge(into: &mut Value, extra: Value) {
 }
 
 /// Accounts by id, rendered once each.
-pub struct Users<'a> {
-    pub base: &'a str,
-    pub rows: HashMap<i64, AccountRow>,
+/// The people a page of objects mentions, each rendered once: a page of 30
+/// issues by one author named them 30 times, each time formatting a dozen URLs.
+pub struct Users {
+    rendered: HashMap<i64, Value>,
 }
 
-impl Users<'_> {
+impl Users {
+    pub fn new(base: &str, rows: impl IntoIterator<Item = AccountRow>) -> Users {
+        Users { rendered: rows.into_iter().map(|a| (a.id, user_ref(base, &a))).collect() }
+    }
+
     pub fn get(&self, id: i64) -> Value {
-        self.rows.get(&id).map(|a| user_ref(self.base, a)).unwrap_or(Value::Null)
+        self.rendered.get(&id).cloned().unwrap_or(Value::Null)
     }
     pub fn opt(&self, id: Option<i64>) -> Value {
         id.map(|i| self.get(i)).unwrap_or(Value::Null)

@@ -48,11 +48,11 @@ impl Associations {
     }
 }
 
-pub async fn users<'a>(conn: &mut AnyConnection, base: &'a str, mut v: Vec<i64>) -> GhResult<Users<'a>> {
+pub async fn users(conn: &mut AnyConnection, base: &str, mut v: Vec<i64>) -> GhResult<Users> {
     v.sort();
     v.dedup();
     let rows = accounts::by_ids(conn, &v).await?;
-    Ok(Users { base, rows: rows.into_iter().map(|a| (a.id, a)).collect() })
+    Ok(Users::new(base, rows))
 }
 
 /// Renders issues of the given repositories in one pass of queries.
