@@ -383,7 +383,7 @@ pub async fn apply(pool: &Pool, fixture: &Fixture) -> StoreResult<BTreeMap<Strin
                         row.closed_at = Some(at);
                         row.closed_by = Some(a.id);
                     }
-                    istore::insert(&mut *tx, &row).await?;
+                    istore::insert(&mut tx, &row).await?;
                     let label_rows = imodel::labels_by_name(&mut tx, r.id, &i.labels, false)
                         .await
                         .map_err(|_| bad(format!("issue `{}` names an unknown label", i.title)))?;
@@ -416,7 +416,7 @@ pub async fn apply(pool: &Pool, fixture: &Fixture) -> StoreResult<BTreeMap<Strin
                         tips.get(&p.head).cloned().ok_or_else(|| bad(format!("pull `{}` has unknown head `{}`", p.title, p.head)))?;
                     let base_sha =
                         tips.get(&p.base).cloned().ok_or_else(|| bad(format!("pull `{}` has unknown base `{}`", p.title, p.base)))?;
-                    istore::insert(&mut *tx, &row).await?;
+                    istore::insert(&mut tx, &row).await?;
                     let pr = PullRow {
                         issue_id: row.id,
                         id: next_id(&mut tx).await?,

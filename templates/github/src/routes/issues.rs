@@ -189,7 +189,7 @@ pub async fn create(cx: Cx, Path((owner, repo)): RepoPath, body: Bytes) -> Handl
         closed_at: None,
         closed_by: None,
     };
-    store::insert(&mut *tx, &i).await?;
+    store::insert(&mut tx, &i).await?;
     crate::model::notifications::notify_mentions(&mut tx, &i, i.body.as_deref().unwrap_or(""), me.id, at).await?;
     model::add_labels(&mut tx, &i, &label_rows, me.id, at).await?;
     model::add_assignees(&mut tx, &i, &people, me.id, at).await?;
@@ -274,7 +274,7 @@ pub async fn update(cx: Cx, Path((owner, repo, number)): IssuePath, body: Bytes)
         }
     }
     i.updated_at = at;
-    store::update(&mut *tx, &i).await?;
+    store::update(&mut tx, &i).await?;
     tx.commit().await?;
     let out = render_issue(&cx, &r, &i).await?;
     actions.dedup();
@@ -301,7 +301,7 @@ pub async fn lock(cx: Cx, Path((owner, repo, number)): IssuePath, body: Bytes) -
         i.locked = true;
         i.lock_reason = reason.clone();
         model::record(&mut tx, &i, me.id, "locked", json!({ "lock_reason": reason }), at).await?;
-        store::update(&mut *tx, &i).await?;
+        store::update(&mut tx, &i).await?;
     }
     tx.commit().await?;
     Ok(no_content())
@@ -318,7 +318,7 @@ pub async fn unlock(cx: Cx, Path((owner, repo, number)): IssuePath) -> Handler {
     i.locked = false;
     i.lock_reason = None;
     model::record(&mut tx, &i, me.id, "unlocked", json!({}), now()).await?;
-    store::update(&mut *tx, &i).await?;
+    store::update(&mut tx, &i).await?;
     tx.commit().await?;
     Ok(no_content())
 }

@@ -162,7 +162,7 @@ pub async fn create(cx: Cx, Path((owner, repo)): RepoPath, body: Bytes) -> Handl
         closed_at: None,
         closed_by: None,
     };
-    istore::insert(&mut *tx, &i).await?;
+    istore::insert(&mut tx, &i).await?;
     let p = PullRow {
         issue_id: i.id,
         id: st::next_id(&mut tx).await?,
@@ -242,7 +242,7 @@ pub async fn update(cx: Cx, Path((owner, repo, number)): PrPath, body: Bytes) ->
         }
     }
     i.updated_at = at;
-    istore::update(&mut *tx, &i).await?;
+    istore::update(&mut tx, &i).await?;
     store::update(&mut *tx, &p).await?;
     tx.commit().await?;
     let out = render(&cx, &r, &i, &p, true).await?;
