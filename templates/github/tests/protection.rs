@@ -691,3 +691,19 @@ async fn required_signatures_admit_only_commits_github_signs() {
     let squash = merge("squash").await;
     assert_eq!(squash.status, StatusCode::OK, "{}", squash.body);
 }
+
+#[tokio::test]
+async fn settings_that_could_change_nothing_here_are_refused_by_name() {
+    let c = clone().await;
+    for field in ["block_creations", "allow_fork_syncing"] {
+        let mut body = full_protection();
+        body[field] = json!(true);
+        let put = c.call("PUT", PROT, Some(body)).await;
+        assert_eq!(put.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", put.body);
+        assert_eq!(put.body["errors"][0]["field"], field, "{}", put.body);
+        assert!(put.body["errors"][0]["message"].as_str().unwrap().contains("not built"), "{}", put.body);
+        let mut off = full_protection();
+        off[field] = json!(false);
+        assert_eq!(c.call("PUT", PROT, Some(off)).await.status, StatusCode::OK);
+    }
+}

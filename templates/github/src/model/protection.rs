@@ -407,6 +407,18 @@ pub async fn parse_put(db: &Pool, r: &RepoRow, v: &Value) -> GhResult<Protection
     p.conversation_resolution = opt_bool(v, "required_conversation_resolution")?.unwrap_or(false);
     p.lock_branch = opt_bool(v, "lock_branch")?.unwrap_or(false);
     p.fork_syncing = opt_bool(v, "allow_fork_syncing")?.unwrap_or(false);
+    // Neither could change anything here (branch creation is not restricted by
+    // push restrictions, and forks are never synced from upstream), so turning
+    // one on is refused rather than stored and ignored.
+    for (field, on) in [("block_creations", p.block_creations), ("allow_fork_syncing", p.fork_syncing)] {
+        if on {
+            return Err(GhError::Validation(vec![FieldError::custom(
+                "ProtectedBranch",
+                field,
+                format!("{field}: true is not built in this clone"),
+            )]));
+        }
+    }
     Ok(p)
 }
 
