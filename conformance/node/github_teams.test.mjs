@@ -45,8 +45,14 @@ test('a team with push lets its member push and request the team review', async 
   const lee = octokit(clone, await loginToken(clone, 'lee'));
   assert.equal(await status(lee.rest.teams.getByName(t)), 404);
 
+  // olly is outside acme: the membership waits for olly to accept the org invitation.
   const { data: membership } = await gh.rest.teams.addOrUpdateMembershipForUserInOrg({ ...t, username: 'olly', role: 'member' });
-  assert.deepEqual([membership.role, membership.state], ['member', 'active']);
+  assert.deepEqual([membership.role, membership.state], ['member', 'pending']);
+  const { data: waiting } = await gh.rest.teams.listMembersInOrg(t);
+  assert.deepEqual(waiting.map((m) => m.login), ['dana']);
+  await olly.rest.orgs.updateMembershipForAuthenticatedUser({ org: 'acme', state: 'active' });
+  const { data: joined } = await gh.rest.teams.getMembershipForUserInOrg({ ...t, username: 'olly' });
+  assert.deepEqual([joined.role, joined.state], ['member', 'active']);
   const bad = await gh.rest.teams.addOrUpdateRepoPermissionsInOrg({ ...t, ...r, permission: 'owner' }).catch((e) => e);
   assert.equal(bad.status, 422);
   const added = await gh.rest.teams.addOrUpdateRepoPermissionsInOrg({ ...t, ...r, permission: 'push' });
@@ -83,6 +89,8 @@ test('a team with push lets its member push and request the team review', async 
 
   assert.equal(await status(olly.rest.teams.updateInOrg({ ...t, name: 'Mine' })), 403);
   await gh.rest.teams.removeMembershipForUserInOrg({ ...t, username: 'olly' });
+  // Out of the org again, olly no longer sees the private repository (and is an outsider below).
+  await gh.rest.orgs.removeMember({ org: 'acme', username: 'olly' });
   assert.equal(await status(olly.rest.repos.get(r)), 404);
   assert.equal((await gh.rest.teams.deleteInOrg(t)).status, 204);
   assert.equal(await status(gh.rest.teams.getByName(t)), 404);

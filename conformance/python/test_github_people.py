@@ -258,3 +258,45 @@ def test_add_to_members_invites_until_the_user_accepts(gh, gh_clone):
     assert (membership.state, membership.role) == ("active", "admin")
     acme.add_to_members(sam, "member")
     assert sam.get_organization_membership("acme").role == "member"
+
+
+def test_a_team_membership_for_an_outsider_is_pending_until_they_accept(gh, gh_clone):
+    acme = gh.get_organization("acme")
+    olly = gh.get_user("olly")
+    acme.remove_from_members(olly)  # an earlier test made olly a member
+    assert not acme.has_in_members(olly)
+    team = acme.create_team(unique("Writers"))
+    team.add_membership(gh.get_user("lee"), "maintainer")
+    assert team.get_team_membership("lee").state == "active"
+
+    # A team maintainer who is no org owner cannot invite someone outside the org.
+    lee_team = as_user(gh_clone, "lee").get_organization("acme").get_team_by_slug(team.slug)
+    with pytest.raises(GithubException) as e:
+        lee_team.add_membership(olly)
+    assert e.value.status == 403
+    with pytest.raises(GithubException) as e:
+        team.get_team_membership("olly")
+    assert e.value.status == 404
+    assert list(acme.invitations()) == []
+
+    # The owner's request invites olly to the org with the team: pending until accepted.
+    team.add_membership(olly)
+    membership = team.get_team_membership(olly)
+    assert (membership.state, membership.role) == ("pending", "member")
+    assert not team.has_in_members(olly)
+    assert sorted(u.login for u in team.get_members()) == ["dana", "lee"]
+    assert not acme.has_in_members(olly)
+    assert [(i.login, i.role) for i in acme.invitations()] == [("olly", "direct_member")]
+    assert [i.login for i in team.invitations()] == ["olly"]
+    olly_gh = as_user(gh_clone, "olly")
+    assert olly_gh.get_user().get_organization_membership("acme").state == "pending"
+
+    olly_gh.requester.requestJsonAndCheck("PATCH", "/user/memberships/orgs/acme", input={"state": "active"})
+    membership = team.get_team_membership(olly)
+    assert (membership.state, membership.role) == ("active", "member")
+    assert team.has_in_members(olly)
+    assert acme.has_in_members(olly)
+    assert list(acme.invitations()) == []
+    # A member's role changes at once.
+    team.add_membership(olly, "maintainer")
+    assert team.get_team_membership(olly).role == "maintainer"

@@ -56,7 +56,12 @@ def test_a_team_with_push_lets_its_member_push_and_request_the_teams_review(gh, 
     assert dup.value.data["message"] == "Validation Failed"
     assert dup.value.data["errors"][0]["field"] == "name"
 
+    # olly is outside acme: the membership waits for olly to accept the org invitation.
     team.add_membership(gh.get_user("olly"), "member")
+    assert team.get_team_membership("olly").state == "pending"
+    assert [m.login for m in team.get_members()] == ["dana"]
+    olly.requester.requestJsonAndCheck("PATCH", "/user/memberships/orgs/acme", input={"state": "active"})
+    assert team.get_team_membership("olly").state == "active"
     assert team.update_team_repository(repo, "push") is True
     assert team.has_in_repos(repo)
     assert sorted(m.login for m in team.get_members()) == ["dana", "olly"]
@@ -91,6 +96,9 @@ def test_a_team_with_push_lets_its_member_push_and_request_the_teams_review(gh, 
     assert denied.value.status == 403
 
     team.delete()
+    assert team.slug not in [t.slug for t in olly.get_user().get_teams()]
+    # Out of the org again, olly no longer sees the private repository (and is an outsider below).
+    org.remove_from_members(gh.get_user("olly"))
     with pytest.raises(UnknownObjectException):
         olly.get_repo(repo.full_name)
 

@@ -463,3 +463,73 @@ async fn outside_collaborators_public_members_and_org_blocks() {
     assert_eq!(c.call("DELETE", "/orgs/acme/blocks/olly", None).await.status, StatusCode::NO_CONTENT);
     assert_eq!(c.get("/orgs/acme/blocks/olly").await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_team_membership_for_someone_outside_the_org_is_pending_until_they_accept() {
+    let c = clone().await;
+    let (lee, olly) = (c.login("lee").await, c.login("olly").await);
+    let logins = |r: Resp| r.body.as_array().unwrap().iter().map(|u| u["login"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let docs = c.call("POST", "/orgs/acme/teams", Some(json!({ "name": "Docs", "maintainers": ["lee"] }))).await.body;
+    let docs_id = docs["id"].as_i64().unwrap();
+
+    // A maintainer who is no org owner adds an org member at once, but cannot invite an outsider.
+    let r = as_user(&c, &lee, "PUT", "/orgs/acme/teams/docs/memberships/sam", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!((r.body["role"].as_str(), r.body["state"].as_str()), (Some("member"), Some("active")));
+    let r = as_user(&c, &lee, "PUT", "/orgs/acme/teams/docs/memberships/olly", Some(json!({}))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(c.get("/orgs/acme/invitations").await.body, json!([]));
+    // Bad input is still refused before anything is sent.
+    let r = c.call("PUT", "/orgs/acme/teams/docs/memberships/olly", Some(json!({ "role": "boss" }))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(c.call("PUT", "/orgs/acme/teams/docs/memberships/nobody-here", Some(json!({}))).await.status, StatusCode::NOT_FOUND);
+    let r = c.call("PUT", "/orgs/acme/teams/docs/memberships/olly", Some(json!({ "role": "maintainer" }))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "a pending maintainer is not built: {}", r.body);
+    // The legacy add-member route only takes org members.
+    assert_eq!(c.call("PUT", &format!("/teams/{docs_id}/members/olly"), None).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(c.get("/orgs/acme/invitations").await.body, json!([]));
+
+    // An owner invites olly to the org with the team; the membership is pending.
+    let r = c.call("PUT", "/orgs/acme/teams/docs/memberships/olly", Some(json!({}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body, json!({ "url": format!("{BASE}/teams/{docs_id}/memberships/olly"), "role": "member", "state": "pending" }));
+    assert_eq!(c.get("/orgs/acme/teams/docs/memberships/olly").await.body["state"], "pending");
+    assert_eq!(c.get(&format!("/teams/{docs_id}/memberships/olly")).await.body["state"], "pending");
+    assert_eq!(logins(c.get("/orgs/acme/teams/docs/members").await), ["lee", "sam"]);
+    assert_eq!(c.get(&format!("/teams/{docs_id}/members/olly")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(c.get("/orgs/acme/members/olly").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(c.get("/orgs/acme/memberships/olly").await.body["state"], "pending");
+    let invitations = c.get("/orgs/acme/invitations").await.body;
+    assert_eq!(invitations.as_array().unwrap().len(), 1);
+    assert_eq!((invitations[0]["login"].as_str(), invitations[0]["role"].as_str()), (Some("olly"), Some("direct_member")));
+    let iid = invitations[0]["id"].as_i64().unwrap();
+    assert_eq!(logins(c.get("/orgs/acme/teams/docs/invitations").await), ["olly"]);
+    assert_eq!(as_user(&c, &olly, "GET", "/user/teams", None).await.body, json!([]));
+    // Asking again keeps it pending; a second team joins the same invitation (legacy path).
+    assert_eq!(c.call("PUT", "/orgs/acme/teams/docs/memberships/olly", None).await.body["state"], "pending");
+    let ops_id = c.call("POST", "/orgs/acme/teams", Some(json!({ "name": "Ops" }))).await.body["id"].as_i64().unwrap();
+    let r = c.call("PUT", &format!("/teams/{ops_id}/memberships/olly"), Some(json!({ "role": "member" }))).await;
+    assert_eq!(r.body["state"], "pending", "{}", r.body);
+    assert_eq!(c.get("/orgs/acme/invitations").await.body.as_array().unwrap().len(), 1);
+    let teams = c.get(&format!("/orgs/acme/invitations/{iid}/teams")).await.body;
+    assert_eq!(teams.as_array().unwrap().iter().map(|t| t["slug"].as_str().unwrap()).collect::<Vec<_>>(), ["docs", "ops"]);
+    // Someone with no invitation has no membership to show.
+    assert_eq!(c.get("/orgs/acme/teams/ops/memberships/lee").await.status, StatusCode::NOT_FOUND);
+    // A pending membership removed before it is accepted stays removed.
+    assert_eq!(c.call("POST", "/orgs/acme/teams", Some(json!({ "name": "Infra" }))).await.status, StatusCode::CREATED);
+    assert_eq!(c.call("PUT", "/orgs/acme/teams/infra/memberships/olly", None).await.body["state"], "pending");
+    assert_eq!(c.call("DELETE", "/orgs/acme/teams/infra/memberships/olly", None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(c.get("/orgs/acme/teams/infra/memberships/olly").await.status, StatusCode::NOT_FOUND);
+
+    // Accepting the org invitation makes both memberships active.
+    let accepted = as_user(&c, &olly, "PATCH", "/user/memberships/orgs/acme", Some(json!({ "state": "active" }))).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+    let docs_m = c.get("/orgs/acme/teams/docs/memberships/olly").await.body;
+    assert_eq!((docs_m["role"].as_str(), docs_m["state"].as_str()), (Some("member"), Some("active")));
+    assert_eq!(c.get("/orgs/acme/teams/ops/memberships/olly").await.body["state"], "active");
+    assert_eq!(logins(c.get("/orgs/acme/teams/docs/members").await), ["lee", "sam", "olly"]);
+    assert_eq!(c.get("/orgs/acme/teams/infra/memberships/olly").await.status, StatusCode::NOT_FOUND);
+    // Now a member, olly's role changes at once.
+    let r = c.call("PUT", "/orgs/acme/teams/docs/memberships/olly", Some(json!({ "role": "maintainer" }))).await;
+    assert_eq!((r.body["role"].as_str(), r.body["state"].as_str()), (Some("maintainer"), Some("active")));
+}

@@ -10,10 +10,12 @@ use serde_json::{Value, json};
 use super::{Cx, Handler, created, json as ok, no_content};
 use crate::errors::{FieldError, GhError, GhResult};
 use crate::model::access::{self, Perm};
+use crate::model::people;
 use crate::model::repos::str_field;
 use crate::model::teams::{self as tmodel, NOTIFICATIONS, PRIVACIES, REPO_PERMISSIONS};
 use crate::objects;
 use crate::store::accounts::{self, AccountRow};
+use crate::store::people::{self as pstore, OrgInvitationRow};
 use crate::store::repos;
 use crate::store::teams::{self, TeamRow};
 use crate::wire::{GhJson, Listing, now};
@@ -338,8 +340,16 @@ pub async fn members_legacy(cx: Cx, Path(id): Path<String>) -> Handler {
     list_members(cx, t).await
 }
 
-fn membership_json(cx: &Cx, t: &TeamRow, u: &AccountRow, role: &str) -> Value {
-    json!({ "url": format!("{}/teams/{}/memberships/{}", cx.base, t.id, u.login), "role": role, "state": "active" })
+/// `team-membership`: `state` is `active`, or `pending` while the user has
+/// still to accept the org invitation that adds them to the team.
+fn membership_json(cx: &Cx, t: &TeamRow, u: &AccountRow, role: &str, state: &str) -> Value {
+    json!({ "url": format!("{}/teams/{}/memberships/{}", cx.base, t.id, u.login), "role": role, "state": state })
+}
+
+/// The open org invitation of `u` that would add them to `t`, if any.
+async fn pending_invitation(conn: &mut sqlx::AnyConnection, t: &TeamRow, u: &AccountRow) -> GhResult<Option<OrgInvitationRow>> {
+    let Some(i) = people::open_invitation(conn, t.org_id, u.id).await? else { return Ok(None) };
+    Ok(pstore::invitation_teams(&mut *conn, i.id).await?.contains(&t.id).then_some(i))
 }
 
 async fn user_row(cx: &Cx, login: &str) -> GhResult<AccountRow> {
@@ -350,8 +360,12 @@ async fn get_membership(cx: Cx, t: Option<TeamRow>, user: String) -> Handler {
     cx.caller.require()?;
     let (t, _) = tmodel::seen(&cx.db, &cx.caller, t).await?;
     let u = user_row(&cx, &user).await?;
-    let role = teams::member_role(&*cx.db, t.id, u.id).await?.ok_or(GhError::NotFound)?;
-    Ok(ok(membership_json(&cx, &t, &u, &role)))
+    if let Some(role) = teams::member_role(&*cx.db, t.id, u.id).await? {
+        return Ok(ok(membership_json(&cx, &t, &u, &role, "active")));
+    }
+    let mut conn = cx.db.acquire().await?;
+    pending_invitation(&mut conn, &t, &u).await?.ok_or(GhError::NotFound)?;
+    Ok(ok(membership_json(&cx, &t, &u, "member", "pending")))
 }
 
 pub async fn membership(cx: Cx, Path((org, slug, user)): Path<(String, String, String)>) -> Handler {
@@ -364,15 +378,44 @@ pub async fn membership_legacy(cx: Cx, Path((id, user)): Path<(String, String)>)
     get_membership(cx, t, user).await
 }
 
-async fn put_membership(cx: &Cx, t: Option<TeamRow>, user: &str, role: Option<String>) -> GhResult<(TeamRow, AccountRow, String)> {
-    let (t, _) = tmodel::managed(&cx.db, &cx.caller, t).await?;
+/// Adds `user` to the team (or changes their role) when they belong to the
+/// team's org. Someone outside it is invited to the org with the team (an
+/// org owner must ask) and their membership stays `pending` until they accept;
+/// `invite` false (the legacy add-member route) refuses them instead.
+async fn put_membership(cx: &Cx, t: Option<TeamRow>, user: &str, role: Option<String>, invite: bool) -> GhResult<Value> {
+    let (t, standing) = tmodel::managed(&cx.db, &cx.caller, t).await?;
     let u = user_row(cx, user).await?;
     let mut tx = asym_store::begin_write(&cx.db).await?;
-    let current = teams::member_role(&mut *tx, t.id, u.id).await?;
-    let role = role.or(current).unwrap_or_else(|| "member".into());
-    teams::set_member(&mut tx, t.id, u.id, &role).await?;
-    tx.commit().await?;
-    Ok((t, u, role))
+    if accounts::member_role(&mut *tx, t.org_id, u.id).await?.is_some() {
+        let current = teams::member_role(&mut *tx, t.id, u.id).await?;
+        let role = role.or(current).unwrap_or_else(|| "member".into());
+        teams::set_member(&mut tx, t.id, u.id, &role).await?;
+        tx.commit().await?;
+        return Ok(membership_json(cx, &t, &u, &role, "active"));
+    }
+    if !invite {
+        return Err(GhError::Unprocessable(format!("{} is not a member of the team's organization", u.login)));
+    }
+    if standing.org_role.as_deref() != Some("admin") {
+        return Err(GhError::Forbidden("You must be an organization owner to add someone outside the organization to a team.".into()));
+    }
+    if role.as_deref() == Some("maintainer") {
+        // An org invitation carries its teams, not a role in each: the invitee joins them as `member`.
+        return Err(GhError::NotImplemented {
+            operation: "teams/add-or-update-membership-for-user-in-org with role maintainer for someone outside the organization".into(),
+        });
+    }
+    let me = cx.caller.require()?.clone();
+    let o = org_by_id(cx, t.org_id).await?;
+    if let Some(open) = people::open_invitation(&mut tx, o.id, u.id).await? {
+        pstore::add_invitation_team(&mut *tx, open.id, t.id).await?;
+        tx.commit().await?;
+    } else {
+        let i = people::invite(&mut tx, &o, &me, Some(&u), None, "direct_member", &[t.id]).await?;
+        tx.commit().await?;
+        super::orgs::announce_invitation(cx, &o, &me, &i, Some(&u)).await?;
+    }
+    Ok(membership_json(cx, &t, &u, "member", "pending"))
 }
 
 fn role_of(body: &[u8]) -> GhResult<Option<String>> {
@@ -392,15 +435,13 @@ fn role_of(body: &[u8]) -> GhResult<Option<String>> {
 pub async fn set_membership(cx: Cx, Path((org, slug, user)): Path<(String, String, String)>, body: axum::body::Bytes) -> Handler {
     let role = role_of(&body)?;
     let t = by_slug(&cx, &org, &slug).await?;
-    let (t, u, role) = put_membership(&cx, t, &user, role).await?;
-    Ok(ok(membership_json(&cx, &t, &u, &role)))
+    Ok(ok(put_membership(&cx, t, &user, role, true).await?))
 }
 
 pub async fn set_membership_legacy(cx: Cx, Path((id, user)): Path<(String, String)>, body: axum::body::Bytes) -> Handler {
     let role = role_of(&body)?;
     let t = by_id(&cx, &id).await?;
-    let (t, u, role) = put_membership(&cx, t, &user, role).await?;
-    Ok(ok(membership_json(&cx, &t, &u, &role)))
+    Ok(ok(put_membership(&cx, t, &user, role, true).await?))
 }
 
 async fn drop_membership(cx: &Cx, t: Option<TeamRow>, user: &str) -> Handler {
@@ -408,6 +449,9 @@ async fn drop_membership(cx: &Cx, t: Option<TeamRow>, user: &str) -> Handler {
     let u = user_row(cx, user).await?;
     let mut tx = asym_store::begin_write(&cx.db).await?;
     teams::remove_member(&mut *tx, t.id, u.id).await?;
+    // A pending membership is the team on an open org invitation: removing it
+    // keeps the user out of the team when they accept.
+    crate::store::people::remove_invitation_team(&mut *tx, t.org_id, u.id, t.id).await?;
     tx.commit().await?;
     Ok(no_content())
 }
@@ -431,10 +475,11 @@ pub async fn member_check_legacy(cx: Cx, Path((id, user)): Path<(String, String)
     Ok(no_content())
 }
 
-/// `PUT /teams/{id}/members/{username}` (legacy): adds as `member`, 204.
+/// `PUT /teams/{id}/members/{username}` (legacy): adds an org member as
+/// `member`, 204; someone outside the org is refused (422), as on GitHub.
 pub async fn add_member_legacy(cx: Cx, Path((id, user)): Path<(String, String)>) -> Handler {
     let t = by_id(&cx, &id).await?;
-    put_membership(&cx, t, &user, None).await?;
+    put_membership(&cx, t, &user, None, false).await?;
     Ok(no_content())
 }
 

@@ -304,6 +304,21 @@ pub async fn add_invitation_team(db: impl AnyExecutor<'_>, invitation: i64, team
     Ok(())
 }
 
+/// Takes `team` off the user's open invitations to `org` (a pending team
+/// membership removed before it was accepted); how many it was on.
+pub async fn remove_invitation_team(db: impl AnyExecutor<'_>, org: i64, user: i64, team: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM org_invitation_teams WHERE team_id = $1 \
+         AND invitation_id IN (SELECT id FROM org_invitations WHERE org_id = $2 AND invitee_id = $3)",
+    )
+    .bind(team)
+    .bind(org)
+    .bind(user)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 pub async fn invitation_teams(db: impl AnyExecutor<'_>, invitation: i64) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar("SELECT team_id FROM org_invitation_teams WHERE invitation_id = $1 ORDER BY team_id")
         .bind(invitation)
