@@ -32,12 +32,14 @@ PORT_RANGE = {"portRange": {"start": _PORT_START, "end": _PORT_START + 49}}
 _shared = {}
 
 
-def spin(seed="acme"):
-    """Spins a seeded GitHub clone; returns {"id", "api", "token", "home"}."""
+def spin(seed="acme", port_start=None):
+    """Spins a seeded GitHub clone (on the 10 ports from `port_start`, or the
+    session's range); returns {"id", "api", "token", "home"}."""
     if not os.path.exists(ASYM_BIN):
         pytest.exit(f"asym binary not found at {ASYM_BIN}: run `cargo build -p asym-cli` or set ASYM_BIN", returncode=2)
     home = tempfile.mkdtemp(prefix="asym-conformance-gh-py-")
-    Path(home, "config.json").write_text(json.dumps(PORT_RANGE))
+    ports = PORT_RANGE if port_start is None else {"portRange": {"start": port_start, "end": port_start + 9}}
+    Path(home, "config.json").write_text(json.dumps(ports))
     spun = json.loads(_asym(home, "spin", "github", "--seed", seed, "--json"))["clone"]
     return {"id": spun["id"], "api": spun["api"], "token": spun["tokens"]["token"], "home": home}
 
@@ -47,6 +49,16 @@ def destroy(clone):
         _asym(clone["home"], "destroy", clone["id"])
     finally:
         shutil.rmtree(clone["home"], ignore_errors=True)
+
+
+def own_clone(port_start):
+    """A module fixture's body: a clone of its own on the 10 ports from
+    `port_start`, destroyed when the module is done."""
+    clone = spin(port_start=port_start)
+    try:
+        yield clone
+    finally:
+        destroy(clone)
 
 
 def shared_clone():

@@ -8,30 +8,18 @@ This file spins its own clone on ports 4960-4969."""
 
 import base64
 import json
-import shutil
 import struct
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 from github import GithubException
 
-from conftest import _asym
-from github_support import HookSink, client, login_token, unique, verify_signature
+from github_support import HookSink, client, login_token, own_clone, unique, verify_signature
 
 
 @pytest.fixture(scope="module")
 def gh_clone():
-    home = tempfile.mkdtemp(prefix="asym-conformance-gh-people-py-")
-    Path(home, "config.json").write_text(json.dumps({"portRange": {"start": 4960, "end": 4969}}))
-    spun = json.loads(_asym(home, "spin", "github", "--seed", "acme", "--json"))["clone"]
-    clone = {"id": spun["id"], "api": spun["api"], "token": spun["tokens"]["token"], "home": home}
-    yield clone
-    try:
-        _asym(home, "destroy", clone["id"])
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    yield from own_clone(4960)
 
 
 @pytest.fixture(scope="module")

@@ -7,31 +7,19 @@ This file spins its own clone on ports 4940-4949."""
 
 import io
 import json
-import shutil
 import tarfile
-import tempfile
 import urllib.request
 import zipfile
-from pathlib import Path
 
 import pytest
 from github import GithubException
 
-from conftest import _asym
-from github_support import HookSink, client, login_token, unique
+from github_support import HookSink, client, login_token, own_clone, unique
 
 
 @pytest.fixture(scope="module")
 def gh_clone():
-    home = tempfile.mkdtemp(prefix="asym-conformance-gh-protection-py-")
-    Path(home, "config.json").write_text(json.dumps({"portRange": {"start": 4940, "end": 4949}}))
-    spun = json.loads(_asym(home, "spin", "github", "--seed", "acme", "--json"))["clone"]
-    clone = {"id": spun["id"], "api": spun["api"], "token": spun["tokens"]["token"], "home": home}
-    yield clone
-    try:
-        _asym(home, "destroy", clone["id"])
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    yield from own_clone(4940)
 
 
 @pytest.fixture(scope="module")

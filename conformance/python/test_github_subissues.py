@@ -6,30 +6,17 @@ autolinks and the repository statistics computed from the git history.
 This file spins its own clone on ports 5100-5109."""
 
 import base64
-import json
-import shutil
 import struct
-import tempfile
-from pathlib import Path
 
 import pytest
 from github import GithubException
 
-from conftest import _asym
-from github_support import client, login_token, unique
+from github_support import client, login_token, own_clone, unique
 
 
 @pytest.fixture(scope="module")
 def gh_clone():
-    home = tempfile.mkdtemp(prefix="asym-conformance-gh-subissues-py-")
-    Path(home, "config.json").write_text(json.dumps({"portRange": {"start": 5100, "end": 5109}}))
-    spun = json.loads(_asym(home, "spin", "github", "--seed", "acme", "--json"))["clone"]
-    clone = {"id": spun["id"], "api": spun["api"], "token": spun["tokens"]["token"], "home": home}
-    yield clone
-    try:
-        _asym(home, "destroy", clone["id"])
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    yield from own_clone(5100)
 
 
 @pytest.fixture(scope="module")

@@ -5,29 +5,16 @@ private repository lets its member push and ask the team for review) and forks
 This file spins its own clone on ports 4690-4699."""
 
 import base64
-import json
-import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 from github import GithubException, UnknownObjectException
 
-from conftest import _asym
-from github_support import client, login_token, unique
+from github_support import client, login_token, own_clone, unique
 
 
 @pytest.fixture(scope="module")
 def gh_clone():
-    home = tempfile.mkdtemp(prefix="asym-conformance-gh-teams-py-")
-    Path(home, "config.json").write_text(json.dumps({"portRange": {"start": 4690, "end": 4699}}))
-    spun = json.loads(_asym(home, "spin", "github", "--seed", "acme", "--json"))["clone"]
-    clone = {"id": spun["id"], "api": spun["api"], "token": spun["tokens"]["token"], "home": home}
-    yield clone
-    try:
-        _asym(home, "destroy", clone["id"])
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    yield from own_clone(4690)
 
 
 @pytest.fixture(scope="module")
