@@ -38,13 +38,14 @@ def _asym(home, *args):
     return out.stdout
 
 
-def spun_clone():
-    """Spins a seeded clone in its own ASYM_HOME; yields {"id", "api", "bot", "user"}
-    (`api` already ends in `/api`) and destroys it afterwards."""
+def spun_clone(ports=None):
+    """Spins a seeded clone in its own ASYM_HOME (on `ports`, a config portRange,
+    or the session's range); yields {"id", "api", "bot", "user", "home"} (`api`
+    already ends in `/api`) and destroys it afterwards."""
     if not os.path.exists(ASYM_BIN):
         pytest.exit(f"asym binary not found at {ASYM_BIN}: run `cargo build -p asym-cli` or set ASYM_BIN", returncode=2)
     home = tempfile.mkdtemp(prefix="asym-conformance-py-")
-    Path(home, "config.json").write_text(json.dumps(PORT_RANGE))
+    Path(home, "config.json").write_text(json.dumps(ports or PORT_RANGE))
     spun = None
     try:
         spun = json.loads(_asym(home, "spin", "slack", "--seed", "acme-corp", *RATE_LIMIT_ARGS, "--json"))["clone"]

@@ -11,20 +11,15 @@ apps in Socket Mode get their events over the socket only, so nothing may arrive
 This module spins its own clone on ports 4820-4829 and destroys it afterwards.
 """
 
-import json
-import os
-import shutil
-import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.socket_mode import SocketModeClient
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from conftest import ASYM_BIN, RATE_LIMIT_ARGS, _asym, admin_token, api_error, http, unique, wait_for
+from conftest import _asym, admin_token, api_error, http, spun_clone, unique, wait_for
 
 PORTS = {"portRange": {"start": 4820, "end": 4829}}
 
@@ -57,24 +52,14 @@ class Recorder:
 
 @pytest.fixture(scope="module")
 def clone():
-    home = tempfile.mkdtemp(prefix="asym-conformance-socket-")
-    Path(home, "config.json").write_text(json.dumps(PORTS))
-    spun = None
-    try:
-        if not os.path.exists(ASYM_BIN):
-            pytest.exit(f"asym binary not found at {ASYM_BIN}", returncode=2)
-        spun = json.loads(_asym(home, "spin", "slack", "--seed", "acme-corp", *RATE_LIMIT_ARGS, "--json"))["clone"]
+    for c in spun_clone(PORTS):
         yield {
-            "api": spun["api"] + "/",
-            "root": spun["api"].removesuffix("/api"),
-            "user": spun["tokens"]["user"],
-            "bot": spun["tokens"]["bot"],
-            "admin": {"x-asym-admin-token": admin_token(home, spun["id"])},
+            "api": c["api"] + "/",
+            "root": c["api"].removesuffix("/api"),
+            "user": c["user"],
+            "bot": c["bot"],
+            "admin": {"x-asym-admin-token": admin_token(c["home"], c["id"])},
         }
-    finally:
-        if spun is not None:
-            _asym(home, "destroy", spun["id"])
-        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -11,22 +11,18 @@ This module spins its own clone on ports 4800-4819 and destroys it afterwards.
 """
 
 import json
-import os
-import shutil
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from conftest import ASYM_BIN, RATE_LIMIT_ARGS, _asym, admin_token, api_error, http, unique
+from conftest import _asym, admin_token, api_error, http, spun_clone, unique
 
 PORTS = {"portRange": {"start": 4800, "end": 4819}}
 DANA = "U0ACMEDANA"
@@ -102,24 +98,13 @@ class AppServer:
 
 @pytest.fixture(scope="module")
 def clone():
-    home = tempfile.mkdtemp(prefix="asym-conformance-views-")
-    Path(home, "config.json").write_text(json.dumps(PORTS))
-    spun = None
-    try:
-        if not os.path.exists(ASYM_BIN):
-            pytest.exit(f"asym binary not found at {ASYM_BIN}", returncode=2)
-        spun = json.loads(_asym(home, "spin", "slack", "--seed", "acme-corp", *RATE_LIMIT_ARGS, "--json"))["clone"]
-        root = spun["api"].removesuffix("/api")
+    for c in spun_clone(PORTS):
         yield {
-            "api": spun["api"] + "/",
-            "root": root,
-            "bot": spun["tokens"]["bot"],
-            "admin": {"x-asym-admin-token": admin_token(home, spun["id"])},
+            "api": c["api"] + "/",
+            "root": c["api"].removesuffix("/api"),
+            "bot": c["bot"],
+            "admin": {"x-asym-admin-token": admin_token(c["home"], c["id"])},
         }
-    finally:
-        if spun is not None:
-            _asym(home, "destroy", spun["id"])
-        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
