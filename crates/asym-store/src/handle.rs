@@ -4,6 +4,7 @@
 //! request ever reads a half-restored database.
 
 use std::ops::Deref;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -52,11 +53,22 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
 /// runs beside readers and writers; SQLite's own, at its default 1,000 pages,
 /// remains the backstop. Ends when the handle is gone; skips a tick while a reset
 /// holds the database.
-async fn checkpointer(pool: Weak<RwLock<Option<Pool>>>) {
+/// A tick finds nothing to do, with one `stat`, while the log has not been
+/// written since the last checkpoint: an idle clone costs no thread and no query.
+/// (A write the file clock cannot tell from the last checkpoint's waits for the
+/// next write; SQLite's own checkpoint still bounds the log.)
+async fn checkpointer(pool: Weak<RwLock<Option<Pool>>>, db: PathBuf) {
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    let written = || std::fs::metadata(&wal).and_then(|m| m.modified()).ok();
+    let mut checkpointed = None;
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tick.tick().await;
+        let now = written();
+        if now.is_none() || now == checkpointed {
+            continue;
+        }
         let Some(lock) = pool.upgrade() else { return };
         let Ok(guard) = lock.try_read() else { continue };
         let Some(p) = guard.as_ref().cloned() else { continue };
@@ -65,8 +77,10 @@ async fn checkpointer(pool: Weak<RwLock<Option<Pool>>>) {
         // on one of the workers that serve requests.
         let runtime = tokio::runtime::Handle::current();
         let ran = tokio::task::spawn_blocking(move || runtime.block_on(sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&p))).await;
-        if let Ok(Err(e)) = ran {
-            tracing::debug!("background checkpoint failed: {e}");
+        match ran {
+            Ok(Ok(_)) => checkpointed = now,
+            Ok(Err(e)) => tracing::debug!("background checkpoint failed: {e}"),
+            Err(_) => {}
         }
         drop(guard);
     }
@@ -97,8 +111,8 @@ impl StoreHandle {
     pub async fn open(target: Target) -> StoreResult<Self> {
         let pool = pool::connect(&target, false).await?;
         let handle = StoreHandle { target, pool: Arc::new(RwLock::new(Some(pool))), generation: Arc::default() };
-        if matches!(handle.target, Target::Sqlite { .. }) {
-            tokio::spawn(checkpointer(Arc::downgrade(&handle.pool)));
+        if let Target::Sqlite { path } = &handle.target {
+            tokio::spawn(checkpointer(Arc::downgrade(&handle.pool), path.clone()));
         }
         Ok(handle)
     }
