@@ -10,10 +10,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ASYM_BIN, PORT_BASE, platformError, runAsym, slackClient, unique } from './support.mjs';
+import { ASYM_BIN, PORT_BASE, platformError, runAsym, slackClient, unique, adminToken as registryAdminToken } from './support.mjs';
 
 // Each file gets its own 20 ports: node may run test files in parallel.
 const PORT_START = PORT_BASE + 60;
@@ -85,19 +85,7 @@ before(async () => {
   apiUrl = `${clone.api}/`;
   root = clone.api.replace(/\/api$/, '');
   user = client(clone.tokens.user);
-  const registry = JSON.parse(readFileSync(join(home, 'registry.json'), 'utf8'));
-  const find = (node) => {
-    if (node && typeof node === 'object') {
-      if (node.id === clone.id && node.adminToken) return node.adminToken;
-      for (const v of Object.values(node)) {
-        const t = find(v);
-        if (t) return t;
-      }
-    }
-    return null;
-  };
-  adminToken = find(registry);
-  assert.ok(adminToken, 'the registry holds the clone admin token');
+  adminToken = registryAdminToken(home, clone.id);
 
   server = createServer((req, res) => {
     const chunks = [];

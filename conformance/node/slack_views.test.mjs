@@ -6,10 +6,10 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ASYM_BIN, platformError, runAsym, slackClient, unique } from './support.mjs';
+import { ASYM_BIN, platformError, runAsym, slackClient, unique, adminToken as registryAdminToken } from './support.mjs';
 
 const PORTS = { portRange: { start: 4840, end: 4859 } };
 const DANA = 'U0ACMEDANA';
@@ -58,18 +58,7 @@ before(async () => {
   writeFileSync(join(home, 'config.json'), JSON.stringify(PORTS));
   clone = JSON.parse(runAsym(home, 'spin', 'slack', '--seed', 'acme-corp', '--no-rate-limits', '--json')).clone;
   root = clone.api.replace(/\/api$/, '');
-  const registry = JSON.parse(readFileSync(join(home, 'registry.json'), 'utf8'));
-  const find = (node) => {
-    if (node && typeof node === 'object') {
-      if (node.id === clone.id && node.adminToken) return node.adminToken;
-      for (const v of Object.values(node)) {
-        const t = find(v);
-        if (t) return t;
-      }
-    }
-    return null;
-  };
-  adminToken = find(registry);
+  adminToken = registryAdminToken(home, clone.id);
   const manifest = {
     display_information: { name: unique('Triage') },
     features: {

@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,3 +37,20 @@ export async function platformError(promise) {
 }
 
 export const unique = (prefix) => `${prefix}-${randomBytes(4).toString('hex')}`;
+
+/** The admin token the registry in `home` holds for clone `cloneId` (asserted present). */
+export function adminToken(home, cloneId) {
+  const find = (node) => {
+    if (node && typeof node === 'object') {
+      if (node.id === cloneId && node.adminToken) return node.adminToken;
+      for (const v of Object.values(node)) {
+        const t = find(v);
+        if (t) return t;
+      }
+    }
+    return null;
+  };
+  const token = find(JSON.parse(readFileSync(join(home, 'registry.json'), 'utf8')));
+  assert.ok(token, `the registry in ${home} holds the admin token of ${cloneId}`);
+  return token;
+}
