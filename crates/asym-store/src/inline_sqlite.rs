@@ -849,6 +849,63 @@ mod tests {
         tx.commit().await.unwrap();
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_writers_share_commits_and_a_failed_one_loses_only_its_own_work() {
+        let (_dir, p) = pool().await;
+        let mut tasks = Vec::new();
+        for n in 0..60 {
+            let p = p.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tx = pool::begin_write(&p).await.unwrap();
+                sqlx::query("INSERT INTO t (id) VALUES ($1)").bind(format!("w{n:02}")).execute(&mut *tx).await.unwrap();
+                match n % 6 {
+                    0 => tx.rollback().await.unwrap(),
+                    1 => drop(tx),
+                    _ => {
+                        tx.commit().await.unwrap();
+                        // Committed means visible to every other connection.
+                        let seen: Option<String> =
+                            sqlx::query_scalar("SELECT id FROM t WHERE id = $1").bind(format!("w{n:02}")).fetch_optional(&p).await.unwrap();
+                        assert!(seen.is_some(), "w{n:02} committed but not visible");
+                    }
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        // The last rolled-back or dropped writer may still be ending its savepoint.
+        let tx = pool::begin_write(&p).await.unwrap();
+        tx.commit().await.unwrap();
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM t ORDER BY id").fetch_all(&p).await.unwrap();
+        let want: Vec<String> = (0..60).filter(|n| n % 6 > 1).map(|n| format!("w{n:02}")).collect();
+        assert_eq!(ids, want);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_commit_whose_caller_went_away_still_lands() {
+        let (_dir, p) = pool().await;
+        let mut first = pool::begin_write(&p).await.unwrap();
+        sqlx::query("INSERT INTO t (id) VALUES ('first')").execute(&mut *first).await.unwrap();
+        let second = {
+            let p = p.clone();
+            tokio::spawn(async move {
+                let mut tx = pool::begin_write(&p).await.unwrap();
+                sqlx::query("INSERT INTO t (id) VALUES ('second')").execute(&mut *tx).await.unwrap();
+                tx.commit().await.unwrap();
+            })
+        };
+        // `first` releases its savepoint and waits for `second` to join the batch;
+        // its caller gives up before the batch commits.
+        let abandoned = tokio::time::timeout(std::time::Duration::from_millis(1), first.commit()).await;
+        drop(abandoned);
+        second.await.unwrap();
+        let tx = pool::begin_write(&p).await.unwrap();
+        tx.commit().await.unwrap();
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM t ORDER BY id").fetch_all(&p).await.unwrap();
+        assert_eq!(ids, ["first", "second"]);
+    }
+
     #[tokio::test]
     async fn statements_built_per_call_do_not_grow_the_cache_without_end() {
         use sqlx::Connection;

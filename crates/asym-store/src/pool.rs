@@ -52,19 +52,109 @@ pub async fn connect(target: &Target, create: bool) -> StoreResult<Pool> {
 /// SQLite answers `SQLITE_BUSY_SNAPSHOT` at once), and writers of one database
 /// queue on an in-process lane first, so they wait on a fair async lock instead of
 /// SQLite's busy handler, which sleeps up to 100 ms between tries.
+///
+/// Writers queued on one SQLite lane share a commit (group commit): each runs in
+/// a savepoint of one open transaction, and the transaction commits once the
+/// writers that queued behind it have added their work. A commit writes every
+/// page it touched to the log, and concurrent writers touch the same pages (the
+/// tail of a table, its indexes), so one commit for many writers writes a
+/// fraction of the pages. `commit` still returns only after the real commit: an
+/// answer is never sent for work a crash could lose.
 pub async fn begin_write(pool: &Pool) -> sqlx::Result<WriteTx> {
     if !is_sqlite(pool) {
-        return Ok(WriteTx { tx: pool.begin().await?, _lane: None });
+        return Ok(WriteTx { inner: Inner::Shared(pool.begin().await?) });
     }
-    let lane = lane(pool.connect_options().database_url.path()).lock_owned().await;
-    Ok(WriteTx { tx: pool.begin_with("BEGIN IMMEDIATE").await?, _lane: Some(lane) })
+    let lane = lane(pool.connect_options().database_url.path());
+    let mut writer = lane.clone().lock_owned().await;
+    if writer.batch.as_ref().is_some_and(|b| b.members >= MAX_BATCH) {
+        commit_batch(&mut writer).await;
+    }
+    if writer.batch.is_none() {
+        let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        writer.next_id += 1;
+        writer.batch = Some(Batch { tx, id: writer.next_id, members: 0, done: tokio::sync::watch::channel(None).0 });
+    }
+    if let Err(e) = batch_tx(&mut writer).execute("SAVEPOINT asym_write").await {
+        if writer.batch.as_ref().is_some_and(|b| b.members == 0)
+            && let Some(b) = writer.batch.take()
+        {
+            let _ = b.tx.rollback().await;
+        }
+        return Err(e);
+    }
+    Ok(WriteTx { inner: Inner::Lane { writer, lane } })
 }
 
-/// The write lane of one SQLite file.
-fn lane(path: &str) -> Arc<tokio::sync::Mutex<()>> {
-    static LANES: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = LazyLock::new(Default::default);
+/// Writers that share one commit at most; bounds how long the first waits.
+const MAX_BATCH: usize = 64;
+
+/// The write lane of one SQLite file: the lock writers queue on, and the
+/// transaction their savepoints live in.
+type Lane = Arc<tokio::sync::Mutex<Writer>>;
+
+#[derive(Default)]
+struct Writer {
+    batch: Option<Batch>,
+    next_id: u64,
+}
+
+/// One open transaction and the writers whose released savepoints it holds.
+struct Batch {
+    tx: Transaction<'static, Any>,
+    id: u64,
+    /// Writers that released their savepoint and wait for the commit.
+    members: usize,
+    /// The commit's outcome, once known.
+    done: tokio::sync::watch::Sender<Option<Result<(), String>>>,
+}
+
+fn lane(path: &str) -> Lane {
+    static LANES: LazyLock<Mutex<HashMap<String, Lane>>> = LazyLock::new(Default::default);
     let mut lanes = LANES.lock().unwrap_or_else(|p| p.into_inner());
     lanes.entry(path.to_string()).or_default().clone()
+}
+
+fn batch_tx(writer: &mut Writer) -> &mut sqlx::AnyConnection {
+    // A lane guard handed to a WriteTx always holds an open batch.
+    &mut writer.batch.as_mut().expect("a writer holds an open batch").tx
+}
+
+/// Commits the open batch and tells its members.
+async fn commit_batch(writer: &mut Writer) {
+    if let Some(b) = writer.batch.take() {
+        let outcome = b.tx.commit().await.map_err(|e| e.to_string());
+        b.done.send_replace(Some(outcome));
+    }
+}
+
+/// Ends the current writer's savepoint: released (kept) or rolled back. A batch
+/// no released writer is waiting on is closed at once; one that has members is
+/// committed by them.
+async fn end_savepoint(writer: &mut Writer, keep: bool) -> sqlx::Result<()> {
+    let ended = if keep {
+        batch_tx(writer).execute("RELEASE asym_write").await.map(drop)
+    } else {
+        let tx = batch_tx(writer);
+        match tx.execute("ROLLBACK TO asym_write").await {
+            Ok(_) => tx.execute("RELEASE asym_write").await.map(drop),
+            Err(e) => Err(e),
+        }
+    };
+    if let Err(e) = ended {
+        // The transaction is in an unknown state: give up on all of it.
+        if let Some(b) = writer.batch.take() {
+            let _ = b.tx.rollback().await;
+            b.done.send_replace(Some(Err(format!("a write in the same commit failed: {e}"))));
+        }
+        return Err(e);
+    }
+    if !keep
+        && writer.batch.as_ref().is_some_and(|b| b.members == 0)
+        && let Some(b) = writer.batch.take()
+    {
+        b.tx.rollback().await?;
+    }
+    Ok(())
 }
 
 /// One connection to a PostgreSQL image (a readable twin or a scratch copy), for
@@ -85,30 +175,94 @@ pub async fn connect_image(path: &std::path::Path) -> StoreResult<Pool> {
 /// A write transaction (and, on SQLite, its place in the write lane until it
 /// ends). Derefs to the connection, so `&mut *tx` is an executor.
 pub struct WriteTx {
-    tx: Transaction<'static, Any>,
-    _lane: Option<tokio::sync::OwnedMutexGuard<()>>,
+    inner: Inner,
+}
+
+enum Inner {
+    /// PostgreSQL: a transaction of its own.
+    Shared(Transaction<'static, Any>),
+    /// SQLite: a savepoint in the lane's batch, while `writer` is held.
+    Lane { writer: tokio::sync::OwnedMutexGuard<Writer>, lane: Lane },
+    /// Committed or rolled back.
+    Ended,
 }
 
 impl WriteTx {
-    pub async fn commit(self) -> sqlx::Result<()> {
-        self.tx.commit().await
+    pub async fn commit(mut self) -> sqlx::Result<()> {
+        let (mut writer, lane) = match std::mem::replace(&mut self.inner, Inner::Ended) {
+            Inner::Shared(tx) => return tx.commit().await,
+            Inner::Lane { writer, lane } => (writer, lane),
+            Inner::Ended => return Ok(()),
+        };
+        end_savepoint(&mut writer, true).await?;
+        let Some(batch) = writer.batch.as_mut() else {
+            return Err(sqlx::Error::Protocol("the write's transaction ended before it committed".into()));
+        };
+        batch.members += 1;
+        let (id, mut done) = (batch.id, batch.done.subscribe());
+        // Let the writers queued behind this one add their work, then commit the
+        // batch unless one of them already did. A task of its own, so the batch
+        // is committed even if this request is dropped while it waits.
+        drop(writer);
+        let _ = tokio::spawn(async move {
+            let mut writer = lane.lock_owned().await;
+            if writer.batch.as_ref().is_some_and(|b| b.id == id) {
+                commit_batch(&mut writer).await;
+            }
+        })
+        .await;
+        match done.wait_for(Option::is_some).await.as_deref() {
+            Ok(Some(Ok(()))) => Ok(()),
+            Ok(Some(Err(e))) => Err(sqlx::Error::Protocol(format!("the commit failed: {e}"))),
+            _ => Err(sqlx::Error::Protocol("the commit was abandoned".into())),
+        }
     }
 
-    pub async fn rollback(self) -> sqlx::Result<()> {
-        self.tx.rollback().await
+    pub async fn rollback(mut self) -> sqlx::Result<()> {
+        match std::mem::replace(&mut self.inner, Inner::Ended) {
+            Inner::Shared(tx) => tx.rollback().await,
+            Inner::Lane { mut writer, .. } => end_savepoint(&mut writer, false).await,
+            Inner::Ended => Ok(()),
+        }
+    }
+
+    fn ended() -> ! {
+        panic!("a write used after it committed or rolled back")
+    }
+}
+
+impl Drop for WriteTx {
+    /// A write dropped without commit or rollback (an error returned with `?`)
+    /// rolls its savepoint back before the lane moves on.
+    fn drop(&mut self) {
+        if let Inner::Lane { mut writer, .. } = std::mem::replace(&mut self.inner, Inner::Ended)
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
+        {
+            rt.spawn(async move {
+                let _ = end_savepoint(&mut writer, false).await;
+            });
+        }
     }
 }
 
 impl std::ops::Deref for WriteTx {
     type Target = sqlx::AnyConnection;
     fn deref(&self) -> &sqlx::AnyConnection {
-        &self.tx
+        match &self.inner {
+            Inner::Shared(tx) => tx,
+            Inner::Lane { writer, .. } => &writer.batch.as_ref().expect("a writer holds an open batch").tx,
+            Inner::Ended => Self::ended(),
+        }
     }
 }
 
 impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.tx
+        match &mut self.inner {
+            Inner::Shared(tx) => tx,
+            Inner::Lane { writer, .. } => batch_tx(writer),
+            Inner::Ended => Self::ended(),
+        }
     }
 }
 
