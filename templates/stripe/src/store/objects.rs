@@ -2,8 +2,6 @@
 //! (`data`) plus the columns lists filter and page on. [`Kind`] names the
 //! resource; its table name is a constant, never caller text.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-
 use serde_json::Value;
 use sqlx::any::AnyExecutor;
 use sqlx::{AssertSqlSafe, Row};
@@ -247,16 +245,7 @@ impl Kind {
 /// Newest last: a list's order. Microseconds since the epoch, strictly increasing
 /// within the process; seeded objects use their `created` second.
 pub fn next_seq() -> i64 {
-    static LAST: AtomicI64 = AtomicI64::new(0);
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0);
-    let mut prev = LAST.load(Ordering::Relaxed);
-    loop {
-        let next = now.max(prev + 1);
-        match LAST.compare_exchange_weak(prev, next, Ordering::Relaxed, Ordering::Relaxed) {
-            Ok(_) => return next,
-            Err(p) => prev = p,
-        }
-    }
+    crate::ids::monotonic_micros()
 }
 
 fn decode(text: &str) -> Value {
