@@ -25,7 +25,9 @@
 //! (`tarball`/`zipball`, served from `/codeload/…` on this clone), repository
 //! transfer, sub-issues and issue dependencies (with their summaries on issue
 //! objects), deploy keys, autolinks, repository statistics computed from the git
-//! history, `/meta`, `/zen`, `/octocat`, `/versions`, and `/rate_limit`. `COVERAGE.md` lists every published operation
+//! history, gists (revisions with git's commit shas, stars, forks, comments),
+//! organizations' base repository permission, `/meta`, `/zen`, `/octocat`,
+//! `/versions`, and `/rate_limit`. `COVERAGE.md` lists every published operation
 //! and whether it is built; the rest answer 404 naming the operation.
 //!
 //! The clone's own control plane lives under `/api` (`routes/control.rs`):
@@ -85,6 +87,8 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0015_people", sql: include_str!("../migrations/0015_people.sql") },
     Migration { name: "0016_issue_tallies", sql: include_str!("../migrations/0016_issue_tallies.sql") },
     Migration { name: "0017_subissues", sql: include_str!("../migrations/0017_subissues.sql") },
+    Migration { name: "0018_org_settings", sql: include_str!("../migrations/0018_org_settings.sql") },
+    Migration { name: "0019_gists", sql: include_str!("../migrations/0019_gists.sql") },
     // -- later migrations go here, one line each, in number order --
 ];
 
@@ -139,6 +143,15 @@ pub const RESOURCES: &[Resource] = &[
     Resource { name: "organization_invitations", table: "org_invitations", key: &["id"], columns: &[] },
     Resource { name: "organization_invitation_teams", table: "org_invitation_teams", key: &["invitation_id", "team_id"], columns: &[] },
     Resource { name: "public_members", table: "public_members", key: &["org_id", "user_id"], columns: &[] },
+    Resource { name: "organization_settings", table: "org_settings", key: &["org_id"], columns: &[] },
+    Resource {
+        name: "gists",
+        table: "gists",
+        key: &["id"],
+        columns: &["id", "owner_id", "description", "is_public", "fork_of", "version", "created_at", "updated_at"],
+    },
+    Resource { name: "gist_stars", table: "gist_stars", key: &["gist_id", "user_id"], columns: &[] },
+    Resource { name: "gist_comments", table: "gist_comments", key: &["id"], columns: &[] },
     Resource { name: "sub_issues", table: "sub_issues", key: &["child_id"], columns: &[] },
     Resource { name: "issue_dependencies", table: "issue_dependencies", key: &["blocked_id", "blocking_id"], columns: &[] },
     Resource { name: "deploy_keys", table: "deploy_keys", key: &["id"], columns: &[] },

@@ -1,7 +1,8 @@
 //! Who is calling, and what they may see: personal access tokens (`token ghp_…`,
 //! `Bearer ghp_…`, or the token as the password of Basic auth), repository
 //! visibility (a private repository the caller cannot reach is 404, as on GitHub)
-//! and permissions (owner, org admin/member, collaborator).
+//! and permissions (owner, org admin, org member at the org's base permission,
+//! collaborator, team).
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
@@ -130,21 +131,21 @@ pub async fn permission(db: &Pool, caller: &Caller, repo: &RepoRow) -> GhResult<
     // A user-owned repository has no org: owner id -1 matches no membership.
     let org = if repo.owner_kind == "Organization" { repo.owner_id } else { -1 };
     for s in repos::standing_of(db, org, repo.id, uid).await? {
-        match s.split_once(':') {
-            Some(("org", "admin")) => return Ok(Perm::Admin),
-            Some(("org", _)) => best = best.max(Perm::Write),
-            Some(("collab", p)) => best = best.max(Perm::parse(p)),
-            _ => {}
-        }
+        best = best.max(standing_perm(&s));
     }
     Ok(best)
 }
 
-/// The permission one `standing_of` entry grants (`org:admin`, `org:member`, `collab:<p>`).
+/// The permission one `standing_of` entry grants: an org owner has admin
+/// (`org:admin:<base>`), a member the org's base permission (`org:member:<base>`,
+/// `read`, `write`, `admin` or `none`), a collaborator or team `collab:<p>`.
 pub fn standing_perm(s: &str) -> Perm {
     match s.split_once(':') {
-        Some(("org", "admin")) => Perm::Admin,
-        Some(("org", _)) => Perm::Write,
+        Some(("org", rest)) => match rest.split_once(':') {
+            Some(("admin", _)) => Perm::Admin,
+            Some((_, base)) => Perm::parse(base),
+            None => Perm::None,
+        },
         Some(("collab", p)) => Perm::parse(p),
         _ => Perm::None,
     }

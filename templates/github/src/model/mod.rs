@@ -6,6 +6,7 @@ pub mod assets;
 pub mod checks;
 pub mod content;
 pub mod deployments;
+pub mod gists;
 pub mod gitdb;
 pub mod hooks;
 pub mod issues;

@@ -132,6 +132,19 @@ pub async fn visible_of(db: &asym_store::Pool, caller: &Caller, rows: Vec<RepoRo
     Ok(out)
 }
 
+/// Sets `open_issues_count` and `open_issues` on rendered repositories (one
+/// page of a list) from the issue tallies, in one query for the whole page.
+pub async fn with_open_issues(db: impl sqlx::any::AnyExecutor<'_>, items: &mut [Value]) -> GhResult<()> {
+    let ids: Vec<i64> = items.iter().filter_map(|v| v["id"].as_i64()).collect();
+    let counts = repos::open_issue_counts(db, &ids).await?;
+    for v in items.iter_mut() {
+        let open = v["id"].as_i64().and_then(|id| counts.get(&id)).copied().unwrap_or(0);
+        v["open_issues_count"] = Value::from(open);
+        v["open_issues"] = Value::from(open);
+    }
+    Ok(())
+}
+
 /// Sorts by `sort` (`created`, `updated`, `pushed`, `full_name`) and `direction`.
 pub fn sort(rows: &mut [(RepoRow, Perm)], sort: &str, direction: Option<&str>) -> GhResult<()> {
     match sort {

@@ -88,6 +88,10 @@ struct RepoSeed {
     issues: Vec<IssueSeed>,
     #[serde(default)]
     pulls: Vec<PullSeed>,
+    /// login → permission (`pull`, `triage`, `push`, `maintain`, `admin`): direct
+    /// grants beyond the org's base permission (members read by default).
+    #[serde(default)]
+    collaborators: BTreeMap<String, String>,
 }
 
 fn main() -> String {
@@ -268,6 +272,12 @@ pub async fn apply(pool: &Pool, fixture: &Fixture) -> StoreResult<BTreeMap<Strin
             source_id: None,
         };
         repos::insert(&mut *tx, &r).await?;
+        for (login, permission) in &rs.collaborators {
+            if crate::model::access::Perm::parse(permission) == crate::model::access::Perm::None {
+                return Err(bad(format!("repo `{}`: collaborator `{login}` has unknown permission `{permission}`", rs.name)));
+            }
+            repos::set_collaborator(&mut tx, r.id, person(login)?.id, permission).await?;
+        }
         let mut labels: Vec<(String, String, Option<String>)> =
             crate::model::repos::DEFAULT_LABELS.iter().map(|(n, c, d)| (n.to_string(), c.to_string(), Some(d.to_string()))).collect();
         labels.extend(rs.labels.iter().map(|l| (l.name.clone(), l.color.clone(), l.description.clone())));

@@ -25,12 +25,16 @@ pub async fn decorate(cx: &Cx, r: &RepoRow, v: &mut Value) -> GhResult<()> {
     if let Some(pid) = r.parent_id
         && let Some(parent) = repos::by_id(&*cx.db, pid).await?
     {
-        v["parent"] = objects::repo(&cx.base, &parent, None);
+        let parent_json = objects::repo(&cx.base, &parent, None);
         let source = match r.source_id {
             Some(sid) if sid != pid => repos::by_id(&*cx.db, sid).await?.unwrap_or(parent),
             _ => parent,
         };
-        v["source"] = objects::repo(&cx.base, &source, None);
+        let mut embedded = [parent_json, objects::repo(&cx.base, &source, None)];
+        model::with_open_issues(&*cx.db, &mut embedded).await?;
+        let [parent_json, source_json] = embedded;
+        v["parent"] = parent_json;
+        v["source"] = source_json;
     }
     Ok(())
 }
@@ -126,6 +130,8 @@ pub async fn list(cx: Cx, Path((owner, repo)): RepoPath) -> Handler {
         "stargazers" | "watchers" => {}
         _ => return Err(GhError::invalid("Repository", "sort")),
     }
-    let items = rows.iter().map(|(f, p)| objects::repo(&cx.base, f, Some(*p))).collect();
-    Ok(Listing::of(items, cx.query.page()?, cx.url()).into_response())
+    let page = cx.query.page()?;
+    let mut items: Vec<Value> = page.slice(&rows).iter().map(|(f, p)| objects::repo(&cx.base, f, Some(*p))).collect();
+    model::with_open_issues(&*cx.db, &mut items).await?;
+    Ok(Listing { items, total: rows.len() as i64, page, url: cx.url() }.into_response())
 }

@@ -14,6 +14,7 @@ mod commits;
 mod control;
 mod deployments;
 mod forks;
+mod gists;
 mod git;
 mod hooks;
 mod invitations;
@@ -158,6 +159,19 @@ pub fn router() -> Router<CloneCtx> {
         .route("/user/keys", get(people::list_keys).post(people::create_key))
         .route("/user/keys/{key_id}", get(people::get_key).delete(people::delete_key))
         .route("/users/{user}/keys", get(people::keys_of_user))
+        // gists
+        .route("/gists", get(gists::list).post(gists::create))
+        .route("/gists/public", get(gists::list_public))
+        .route("/gists/starred", get(gists::list_starred))
+        .route("/gists/{gist_id}", get(gists::get).patch(gists::update).delete(gists::delete))
+        .route("/gists/{gist_id}/star", get(gists::check_star).put(gists::star).delete(gists::unstar))
+        .route("/gists/{gist_id}/forks", get(gists::forks).post(gists::fork))
+        .route("/gists/{gist_id}/commits", get(gists::commits))
+        .route("/gists/{gist_id}/comments", get(gists::list_comments).post(gists::create_comment))
+        .route("/gists/{gist_id}/comments/{comment_id}", get(gists::get_comment).patch(gists::update_comment).delete(gists::delete_comment))
+        .route("/gists/{gist_id}/{sha}", get(gists::get_revision))
+        .route("/users/{user}/gists", get(gists::list_for_user))
+        .route("/gist/{owner}/{gist_id}/raw/{sha}/{file}", get(gists::raw))
         .route("/user/blocks", get(people::list_blocks))
         .route("/user/blocks/{user}", get(people::check_block).put(people::block).delete(people::unblock))
         // orgs
@@ -821,6 +835,26 @@ pub const BUILT: &[&str] = &[
     "repos/get-code-frequency-stats",
     "repos/get-participation-stats",
     "repos/get-punch-card-stats",
+    "gists/check-is-starred",
+    "gists/create",
+    "gists/create-comment",
+    "gists/delete",
+    "gists/delete-comment",
+    "gists/fork",
+    "gists/get",
+    "gists/get-comment",
+    "gists/get-revision",
+    "gists/list",
+    "gists/list-comments",
+    "gists/list-commits",
+    "gists/list-for-user",
+    "gists/list-forks",
+    "gists/list-public",
+    "gists/list-starred",
+    "gists/star",
+    "gists/unstar",
+    "gists/update",
+    "gists/update-comment",
 ];
 
 /// The largest release asset the clone takes in one upload (GitHub's limit is 2 GiB).

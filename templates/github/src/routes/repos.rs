@@ -15,10 +15,11 @@ use crate::store::accounts::{self, AccountRow};
 use crate::store::repos::{self, RepoRow};
 use crate::wire::{Listing, json_value, now};
 
-fn render_list(cx: &Cx, rows: &[(RepoRow, Perm)]) -> GhResult<axum::response::Response> {
+async fn render_list(cx: &Cx, rows: &[(RepoRow, Perm)]) -> GhResult<axum::response::Response> {
     let page = cx.query.page()?;
-    let items: Vec<Value> = rows.iter().map(|(r, p)| objects::repo(&cx.base, r, Some(*p))).collect();
-    Ok(Listing::of(items, page, cx.url()).into_response())
+    let mut items: Vec<Value> = page.slice(rows).iter().map(|(r, p)| objects::repo(&cx.base, r, Some(*p))).collect();
+    model::with_open_issues(&*cx.db, &mut items).await?;
+    Ok(Listing { items, total: rows.len() as i64, page, url: cx.url() }.into_response())
 }
 
 pub async fn list_mine(cx: Cx) -> Handler {
@@ -40,7 +41,7 @@ pub async fn list_mine(cx: Cx) -> Handler {
         _ => true,
     });
     model::sort(&mut rows, cx.query.get("sort").unwrap_or("full_name"), cx.query.get("direction"))?;
-    render_list(&cx, &rows)
+    render_list(&cx, &rows).await
 }
 
 pub async fn list_for_user(cx: Cx, Path(user): Path<String>) -> Handler {
@@ -50,7 +51,7 @@ pub async fn list_for_user(cx: Cx, Path(user): Path<String>) -> Handler {
     // Like GitHub, this list shows public repositories only, even to their owner.
     rows.retain(|(r, _)| !r.private);
     model::sort(&mut rows, cx.query.get("sort").unwrap_or("full_name"), cx.query.get("direction"))?;
-    render_list(&cx, &rows)
+    render_list(&cx, &rows).await
 }
 
 pub async fn list_for_org(cx: Cx, Path(org): Path<String>) -> Handler {
@@ -66,7 +67,7 @@ pub async fn list_for_org(cx: Cx, Path(org): Path<String>) -> Handler {
         _ => return Err(GhError::invalid("Repository", "type")),
     }
     model::sort(&mut rows, cx.query.get("sort").unwrap_or("created"), cx.query.get("direction"))?;
-    render_list(&cx, &rows)
+    render_list(&cx, &rows).await
 }
 
 async fn create_in(cx: &Cx, owner: &AccountRow, body: &Bytes) -> Handler {
@@ -226,9 +227,16 @@ pub async fn collaborators(cx: Cx, Path((owner, repo)): RepoPath) -> Handler {
 pub async fn is_collaborator(cx: Cx, Path((owner, repo, user)): Path<(String, String, String)>) -> Handler {
     let (r, _) = access::repo_with(&cx.db, &cx.caller, &owner, &repo, Perm::Read).await?;
     let u = accounts::by_login(&*cx.db, &user).await?.ok_or(GhError::NotFound)?;
-    let caller = access::Caller { user: Some(u), ..Default::default() };
-    let p = access::permission(&cx.db, &caller, &r).await?;
-    if p >= Perm::Write || (r.private && p > Perm::None) { Ok(no_content()) } else { Err(GhError::NotFound) }
+    // A collaborator is whoever reaches the repository beyond the public's read:
+    // its owner, org owners, org members through the base permission, direct and
+    // team collaborators.
+    let org = if r.owner_kind == "Organization" { r.owner_id } else { -1 };
+    let standing = repos::standing_of(&*cx.db, org, r.id, u.id).await?;
+    if r.owner_id == u.id || standing.iter().any(|s| access::standing_perm(s) > Perm::None) {
+        Ok(no_content())
+    } else {
+        Err(GhError::NotFound)
+    }
 }
 
 pub async fn add_collaborator(cx: Cx, Path((owner, repo, user)): Path<(String, String, String)>, body: Bytes) -> Handler {

@@ -215,7 +215,7 @@ pub async fn repositories(cx: Cx) -> Handler {
         rs.reverse();
     }
     let total = rs.len() as i64;
-    let items: Vec<Value> = page
+    let mut items: Vec<Value> = page
         .slice(&rs)
         .iter()
         .map(|(r, p)| {
@@ -224,6 +224,7 @@ pub async fn repositories(cx: Cx) -> Handler {
             v
         })
         .collect();
+    crate::model::repos::with_open_issues(&*cx.db, &mut items).await?;
     Ok(with_total(items, total, page, cx.url()))
 }
 

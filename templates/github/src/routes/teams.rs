@@ -487,15 +487,18 @@ pub async fn add_member_legacy(cx: Cx, Path((id, user)): Path<(String, String)>)
 
 async fn list_repos(cx: Cx, t: Option<TeamRow>) -> Handler {
     let (t, _) = tmodel::seen(&cx.db, &cx.caller, t).await?;
+    let all = teams::repos(&*cx.db, t.id).await?;
+    let page = cx.query.page()?;
     let mut out = Vec::new();
-    for (rid, perm) in teams::repos(&*cx.db, t.id).await? {
+    for (rid, perm) in page.slice(&all) {
         if let Some(r) = repos::by_id(&*cx.db, rid).await? {
             let mut v = objects::repo(&cx.base, &r, Some(Perm::parse(&perm)));
             v["role_name"] = Perm::parse(&perm).name().into();
             out.push(v);
         }
     }
-    Ok(Listing::of(out, cx.query.page()?, cx.url()).into_response())
+    crate::model::repos::with_open_issues(&*cx.db, &mut out).await?;
+    Ok(Listing { items: out, total: all.len() as i64, page, url: cx.url() }.into_response())
 }
 
 pub async fn repos_of(cx: Cx, Path((org, slug)): Path<(String, String)>) -> Handler {
@@ -515,6 +518,7 @@ async fn check_repo(cx: Cx, t: Option<TeamRow>, owner: &str, repo: &str) -> Hand
     if cx.wants("repository") {
         let mut v = objects::repo(&cx.base, &r, Some(Perm::parse(&perm)));
         v["role_name"] = Perm::parse(&perm).name().into();
+        crate::model::repos::with_open_issues(&*cx.db, std::slice::from_mut(&mut v)).await?;
         return Ok(ok(v));
     }
     Ok(no_content())

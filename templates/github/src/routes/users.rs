@@ -24,7 +24,19 @@ pub async fn me(cx: Cx) -> Handler {
     let me = cx.caller.require()?;
     let (public, private) = public_repo_count(&cx, me.id).await?;
     let follows = people::follow_counts(&*cx.db, me.id).await?;
-    Ok(ok(objects::full_user(&cx.base, me, public, Some((private, private)), follows)))
+    let mut v = objects::full_user(&cx.base, me, public, Some((private, private)), follows);
+    gist_counts(&cx, me.id, &mut v, true).await?;
+    Ok(ok(v))
+}
+
+/// The real `public_gists` (and, for the user themself, `private_gists`).
+async fn gist_counts(cx: &Cx, id: i64, v: &mut Value, own: bool) -> GhResult<()> {
+    let (public, secret) = crate::store::gists::counts_of(&*cx.db, id).await?;
+    v["public_gists"] = public.into();
+    if own {
+        v["private_gists"] = secret.into();
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -41,6 +53,8 @@ pub struct ProfileEdit {
     twitter_username: Option<String>,
     /// Organizations only.
     description: Option<String>,
+    /// Organizations only: the members' base permission (`read`, `write`, `admin`, `none`).
+    default_repository_permission: Option<String>,
 }
 
 pub async fn update_me(cx: Cx, GhJson(e): GhJson<ProfileEdit>) -> Handler {
@@ -70,7 +84,9 @@ pub async fn update_me(cx: Cx, GhJson(e): GhJson<ProfileEdit>) -> Handler {
     crate::model::access::forget_callers();
     let (public, private) = public_repo_count(&cx, me.id).await?;
     let follows = people::follow_counts(&*cx.db, me.id).await?;
-    Ok(ok(objects::full_user(&cx.base, &me, public, Some((private, private)), follows)))
+    let mut v = objects::full_user(&cx.base, &me, public, Some((private, private)), follows);
+    gist_counts(&cx, me.id, &mut v, true).await?;
+    Ok(ok(v))
 }
 
 pub async fn my_orgs(cx: Cx) -> Handler {
@@ -116,6 +132,7 @@ pub(super) async fn public_user(cx: &Cx, a: &AccountRow) -> GhResult<Value> {
     if a.kind == "Organization" {
         v["type"] = Value::from("Organization");
     }
+    gist_counts(cx, a.id, &mut v, false).await?;
     Ok(v)
 }
 
@@ -128,7 +145,20 @@ pub async fn org(cx: Cx, Path(org): Path<String>) -> Handler {
     let (public, _) = public_repo_count(&cx, o.id).await?;
     let mut v = objects::org_full(&cx.base, &o, public);
     v["followers"] = people::follow_counts(&*cx.db, o.id).await?.0.into();
+    owner_fields(&cx, &o, &mut v).await?;
     Ok(ok(v))
+}
+
+/// What only an organization's owners see of it (`default_repository_permission`).
+async fn owner_fields(cx: &Cx, o: &AccountRow, v: &mut Value) -> GhResult<()> {
+    let owner = match cx.caller.id() {
+        Some(me) => accounts::member_role(&*cx.db, o.id, me).await?.as_deref() == Some("admin"),
+        None => false,
+    };
+    if owner {
+        v["default_repository_permission"] = accounts::default_repository_permission(&*cx.db, o.id).await?.into();
+    }
+    Ok(())
 }
 
 pub async fn org_members(cx: Cx, Path(org): Path<String>) -> Handler {
@@ -152,8 +182,18 @@ pub async fn org_members(cx: Cx, Path(org): Path<String>) -> Handler {
     Ok(Listing::of(members.iter().map(|a| objects::user_ref(&cx.base, a)).collect(), page, cx.url()).into_response())
 }
 
+/// `GET /orgs/{org}/members/{username}`: 204 or 404 to the org's members; anyone
+/// else (anonymous callers too) is sent to the public membership check with a 302.
 pub async fn org_member_check(cx: Cx, Path((org, user)): Path<(String, String)>) -> Handler {
     let o = org_row(&cx, &org).await?;
+    let insider = match cx.caller.id() {
+        Some(me) => accounts::member_role(&*cx.db, o.id, me).await?.is_some(),
+        None => false,
+    };
+    if !insider {
+        let location = format!("{}/orgs/{}/public_members/{}", cx.base, o.login, objects::encode_segment(&user));
+        return Ok((axum::http::StatusCode::FOUND, [(axum::http::header::LOCATION, location)]).into_response());
+    }
     let u = accounts::by_login(&*cx.db, &user).await?.ok_or(GhError::NotFound)?;
     match accounts::member_role(&*cx.db, o.id, u.id).await? {
         Some(_) => Ok(super::no_content()),
@@ -258,13 +298,25 @@ pub async fn update_org(cx: Cx, Path(org): Path<String>, GhJson(e): GhJson<Profi
     if let Some(v) = e.bio.or(e.description) {
         o.bio = Some(v);
     }
+    let base = e.default_repository_permission;
+    if let Some(b) = &base
+        && !matches!(b.as_str(), "read" | "write" | "admin" | "none")
+    {
+        return Err(GhError::invalid("Organization", "default_repository_permission"));
+    }
     o.updated_at = now();
     let mut tx = asym_store::begin_write(&cx.db).await?;
     accounts::update_profile(&mut *tx, &o).await?;
+    if let Some(b) = &base {
+        accounts::set_default_repository_permission(&mut tx, o.id, b).await?;
+    }
     tx.commit().await?;
     crate::model::access::forget_callers();
     let (public, _) = public_repo_count(&cx, o.id).await?;
-    Ok(ok(objects::org_full(&cx.base, &o, public)))
+    let mut v = objects::org_full(&cx.base, &o, public);
+    v["followers"] = people::follow_counts(&*cx.db, o.id).await?.0.into();
+    owner_fields(&cx, &o, &mut v).await?;
+    Ok(ok(v))
 }
 
 #[derive(Deserialize)]

@@ -203,3 +203,20 @@ pub async fn list_orgs(db: impl AnyExecutor<'_>, since: i64, limit: i64) -> sqlx
         .fetch_all(db)
         .await
 }
+
+/// An organization's base permission on its repositories (`read` when never set).
+pub async fn default_repository_permission(db: impl AnyExecutor<'_>, org: i64) -> sqlx::Result<String> {
+    let v: Option<String> =
+        sqlx::query_scalar("SELECT default_repository_permission FROM org_settings WHERE org_id = $1").bind(org).fetch_optional(db).await?;
+    Ok(v.unwrap_or_else(|| "read".into()))
+}
+
+pub async fn set_default_repository_permission(conn: &mut sqlx::AnyConnection, org: i64, permission: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM org_settings WHERE org_id = $1").bind(org).execute(&mut *conn).await?;
+    sqlx::query("INSERT INTO org_settings (org_id, default_repository_permission) VALUES ($1, $2)")
+        .bind(org)
+        .bind(permission)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod checks;
 pub mod commit_comments;
 pub mod deployments;
+pub mod gists;
 pub mod git;
 pub mod hooks;
 pub mod invitations;

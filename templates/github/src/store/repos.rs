@@ -233,12 +233,13 @@ pub async fn collaborators(db: impl AnyExecutor<'_>, repo: i64) -> sqlx::Result<
     sqlx::query_as("SELECT user_id, permission FROM collaborators WHERE repo_id = $1 ORDER BY user_id").bind(repo).fetch_all(db).await
 }
 
-/// In one query: the user's role in org `org` (`org:admin`/`org:member`) and
-/// their collaborator permission on `repo` (`collab:<permission>`), directly or
-/// through a team they belong to.
+/// In one query: the user's role in org `org` with the org's base permission
+/// (`org:admin:<base>`/`org:member:<base>`) and their collaborator permission on
+/// `repo` (`collab:<permission>`), directly or through a team they belong to.
 pub async fn standing_of(db: impl AnyExecutor<'_>, org: i64, repo: i64, user: i64) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(
-        "SELECT 'org:' || role FROM org_members WHERE org_id = $1 AND user_id = $3 \
+        "SELECT 'org:' || m.role || ':' || COALESCE((SELECT s.default_repository_permission FROM org_settings s WHERE s.org_id = m.org_id), 'read') \
+         FROM org_members m WHERE m.org_id = $1 AND m.user_id = $3 \
          UNION ALL SELECT 'collab:' || permission FROM collaborators WHERE repo_id = $2 AND user_id = $3 \
          UNION ALL SELECT 'collab:' || tr.permission FROM team_repos tr JOIN team_members tm ON tm.team_id = tr.team_id \
          WHERE tr.repo_id = $2 AND tm.user_id = $3",
@@ -312,4 +313,18 @@ pub async fn set_owner(db: impl AnyExecutor<'_>, id: i64, owner: i64, name: &str
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// The open issue count (pull requests included) of each of `ids`, read from
+/// `issue_tallies` in one query; a repository without a tally has none open.
+pub async fn open_issue_counts(db: impl AnyExecutor<'_>, ids: &[i64]) -> sqlx::Result<std::collections::HashMap<i64, i64>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!("SELECT repo_id, open_count FROM issue_tallies WHERE repo_id IN ({})", super::placeholders(1, ids.len()));
+    let mut q = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        q = q.bind(*id);
+    }
+    Ok(q.fetch_all(db).await?.into_iter().collect())
 }
