@@ -23,16 +23,54 @@ pub struct StoreHandle {
     /// Bumped whenever the database is replaced, so caches of what it holds can
     /// tell they are stale.
     generation: Arc<AtomicU64>,
+    /// SQLite: reads the database's change counter.
+    probe: Option<Arc<Probe>>,
 }
 
 /// The database for one request. Deref to the pool.
 #[derive(Clone)]
-pub struct Db(Arc<OwnedRwLockReadGuard<Option<Pool>, Pool>>, u64);
+pub struct Db(Arc<OwnedRwLockReadGuard<Option<Pool>, Pool>>, u64, Option<Arc<Probe>>);
 
 impl Db {
     /// Which database this is: changes with every reset, restore and snapshot swap.
     pub fn generation(&self) -> u64 {
         self.1
+    }
+
+    /// A value that changes whenever what the database holds does: with every
+    /// commit, from any connection or process, and every swap. `None` where no
+    /// such value is cheap to read (PostgreSQL): callers must not cache then.
+    pub fn version(&self) -> Option<(u64, i64)> {
+        Some((self.1, self.2.as_ref()?.data_version()?))
+    }
+}
+
+/// A connection of its own that never writes, on which SQLite's `data_version`
+/// changes whenever another connection (of this process or any other) commits.
+struct Probe {
+    path: PathBuf,
+    conn: std::sync::Mutex<Option<rusqlite::Connection>>,
+}
+
+impl Probe {
+    fn data_version(&self) -> Option<i64> {
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        if conn.is_none() {
+            let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            *conn = rusqlite::Connection::open_with_flags(&self.path, flags).ok();
+        }
+        match conn.as_ref()?.query_row("PRAGMA data_version", [], |r| r.get(0)) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                *conn = None;
+                None
+            }
+        }
+    }
+
+    /// Drops the connection: the file under it was replaced.
+    fn forget(&self) {
+        *self.conn.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 }
 
@@ -110,7 +148,11 @@ pub async fn materialize(target: &Target, image: &Image) -> StoreResult<()> {
 impl StoreHandle {
     pub async fn open(target: Target) -> StoreResult<Self> {
         let pool = pool::connect(&target, false).await?;
-        let handle = StoreHandle { target, pool: Arc::new(RwLock::new(Some(pool))), generation: Arc::default() };
+        let probe = match &target {
+            Target::Sqlite { path } => Some(Arc::new(Probe { path: path.clone(), conn: Default::default() })),
+            Target::Postgres { .. } => None,
+        };
+        let handle = StoreHandle { target, pool: Arc::new(RwLock::new(Some(pool))), generation: Arc::default(), probe };
         if let Target::Sqlite { path } = &handle.target {
             tokio::spawn(checkpointer(Arc::downgrade(&handle.pool), path.clone()));
         }
@@ -125,7 +167,7 @@ impl StoreHandle {
         let guard = self.pool.clone().read_owned().await;
         // Read under the guard: a swap holds the write guard while it bumps.
         let generation = self.generation.load(Ordering::Acquire);
-        OwnedRwLockReadGuard::try_map(guard, |p| p.as_ref()).map(|g| Db(Arc::new(g), generation)).map_err(|_| {
+        OwnedRwLockReadGuard::try_map(guard, |p| p.as_ref()).map(|g| Db(Arc::new(g), generation, self.probe.clone())).map_err(|_| {
             StoreError::Unavailable(
                 "the clone database is closed: a reset failed midway or the clone is stopping; run `asym reset` again".into(),
             )
@@ -140,6 +182,9 @@ impl StoreHandle {
         self.generation.fetch_add(1, Ordering::AcqRel);
         if let Some(pool) = guard.take() {
             pool.close().await;
+        }
+        if let Some(p) = &self.probe {
+            p.forget();
         }
         let replaced = match (&self.target, image) {
             (Target::Sqlite { path }, Image::File(src)) => restore_file(src, path),

@@ -205,3 +205,42 @@ fn golden_names_change_with_fixtures_and_migrations() {
     assert!(key("demo", &[]).file_name().contains("empty"));
     assert!(a.database_name().len() <= 63);
 }
+
+async fn the_version_moves_with_every_change_and_only_then(b: Backend, cacheable: bool) {
+    let golden = b.golden();
+    let template = b.template();
+    let (target, h) = seeded_clone(&b, &golden, &template).await;
+    let version = || async { h.db().await.unwrap().version() };
+    let v0 = version().await;
+    if !cacheable {
+        assert_eq!(v0, None, "no cheap version: callers must not cache");
+        b.cleanup().await;
+        return;
+    }
+    assert!(v0.is_some());
+    names(&h).await;
+    assert_eq!(version().await, v0, "a read changes nothing");
+    write(&h, 2, "through the pool").await;
+    let v1 = version().await;
+    assert_ne!(v1, v0);
+    // A commit from a connection the handle does not own (another process, the CLI).
+    let Target::Sqlite { path } = &target else { unreachable!() };
+    let other = rusqlite::Connection::open(path).unwrap();
+    other.execute("INSERT INTO items (id, name) VALUES (3, 'from elsewhere')", []).unwrap();
+    let v2 = version().await;
+    assert_ne!(v2, v1);
+    let image = build(&b, &golden, &key(&template, &["seeded"]), Arc::default()).await;
+    h.replace_with(&image).await.unwrap();
+    let v3 = version().await;
+    assert!(v3.is_some() && v3 != v2, "a reset is a change");
+    b.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_version_moves_with_every_change_and_only_then_sqlite() {
+    the_version_moves_with_every_change_and_only_then(Backend::sqlite(), true).await;
+}
+#[tokio::test]
+async fn the_version_moves_with_every_change_and_only_then_postgres() {
+    the_version_moves_with_every_change_and_only_then(Backend::postgres().await, false).await;
+}
