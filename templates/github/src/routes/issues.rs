@@ -54,7 +54,11 @@ async fn list_in(cx: &Cx, repos_: Vec<RepoRow>, pick: impl Fn(&IssueRow) -> bool
     Ok(Listing { items, total, page, url: cx.url() }.into_response())
 }
 
-pub async fn list(cx: Cx, Path((owner, repo)): RepoPath) -> Handler {
+pub async fn list(cx: Cx, path: RepoPath) -> Handler {
+    super::cache::read_through(cx, |cx| list_fresh(cx, path)).await
+}
+
+async fn list_fresh(cx: Cx, Path((owner, repo)): RepoPath) -> Handler {
     let (r, _) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
     let f = model::parse_filter(&cx.query)?;
     if !f.is_plain() {
@@ -202,7 +206,11 @@ pub async fn create(cx: Cx, Path((owner, repo)): RepoPath, body: Bytes) -> Handl
     Ok(created(v))
 }
 
-pub async fn get(cx: Cx, Path((owner, repo, number)): IssuePath) -> Handler {
+pub async fn get(cx: Cx, path: IssuePath) -> Handler {
+    super::cache::read_through(cx, |cx| get_fresh(cx, path)).await
+}
+
+async fn get_fresh(cx: Cx, Path((owner, repo, number)): IssuePath) -> Handler {
     let (r, _) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
     let i = issue_of(&cx, &r, number).await?;
     Ok(ok(render_issue(&cx, &r, &i).await?))
@@ -356,7 +364,11 @@ fn since_filter(cx: &Cx, rows: &mut Vec<CommentRow>) -> GhResult<()> {
     Ok(())
 }
 
-pub async fn list_comments(cx: Cx, Path((owner, repo, number)): IssuePath) -> Handler {
+pub async fn list_comments(cx: Cx, path: IssuePath) -> Handler {
+    super::cache::read_through(cx, |cx| list_comments_fresh(cx, path)).await
+}
+
+async fn list_comments_fresh(cx: Cx, Path((owner, repo, number)): IssuePath) -> Handler {
     let (r, _) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
     let i = issue_of(&cx, &r, number).await?;
     let mut rows = store::comments_of_issue(&*cx.db, i.id).await?;

@@ -9,6 +9,7 @@
 
 mod archives;
 mod assets;
+mod cache;
 mod checks;
 mod commits;
 mod control;

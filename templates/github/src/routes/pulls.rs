@@ -33,7 +33,11 @@ async fn render(cx: &Cx, r: &RepoRow, i: &IssueRow, p: &PullRow, full: bool) -> 
     model::render(&mut conn, &cx.base, r, i, p, full).await
 }
 
-pub async fn list(cx: Cx, Path((owner, repo)): RepoPath) -> Handler {
+pub async fn list(cx: Cx, path: RepoPath) -> Handler {
+    super::cache::read_through(cx, |cx| list_fresh(cx, path)).await
+}
+
+async fn list_fresh(cx: Cx, Path((owner, repo)): RepoPath) -> Handler {
     let (r, _) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
     let state = imodel::parse_state(&cx.query)?;
     let mut conn = cx.db.acquire().await?;
@@ -187,7 +191,11 @@ pub async fn create(cx: Cx, Path((owner, repo)): RepoPath, body: Bytes) -> Handl
     Ok(created(out))
 }
 
-pub async fn get(cx: Cx, Path((owner, repo, number)): PrPath) -> Handler {
+pub async fn get(cx: Cx, path: PrPath) -> Handler {
+    super::cache::read_through(cx, |cx| get_fresh(cx, path)).await
+}
+
+async fn get_fresh(cx: Cx, Path((owner, repo, number)): PrPath) -> Handler {
     let (r, _) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
     let (i, p) = pull_of(&cx, &r, number).await?;
     if cx.wants("diff") {

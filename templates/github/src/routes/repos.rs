@@ -106,7 +106,11 @@ pub async fn create_for_org(cx: Cx, Path(org): Path<String>, body: Bytes) -> Han
     create_in(&cx, &o, &body).await
 }
 
-pub async fn get(cx: Cx, Path((owner, repo)): RepoPath) -> Handler {
+pub async fn get(cx: Cx, path: RepoPath) -> Handler {
+    super::cache::read_through(cx, |cx| get_fresh(cx, path)).await
+}
+
+async fn get_fresh(cx: Cx, Path((owner, repo)): RepoPath) -> Handler {
     let (r, p) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
     let mut v = objects::repo(&cx.base, &r, Some(p));
     let open = crate::store::issues::count_of_repo(&*cx.db, r.id, "open").await?;
