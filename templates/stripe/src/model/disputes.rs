@@ -68,6 +68,12 @@ const FILE_EVIDENCE: &[&str] = &[
 ];
 
 /// `(reason, status, case_type, network_reason_code)` a dispute test card opens.
+/// Whether capturing a charge on this card opens a dispute (Stripe's dispute
+/// test cards): lets a capture skip reading the charge back for every other card.
+pub fn disputes_on_capture(pm: &Value) -> bool {
+    scenario(&payment_methods::number_of(pm)).is_some()
+}
+
 fn scenario(number: &str) -> Option<(&'static str, &'static str, &'static str, &'static str)> {
     match number {
         "4000000000000259" => Some(("fraudulent", "needs_response", "chargeback", "10.4")),

@@ -283,7 +283,7 @@ pub async fn confirm_in(tx: &mut AnyConnection, req: &Req, pi: &mut Value, off_s
     events::emit(&mut *tx, req, "charge.succeeded", &ch, None).await?;
     let kind = if manual { "payment_intent.amount_capturable_updated" } else { "payment_intent.succeeded" };
     events::emit(&mut *tx, req, kind, pi, None).await?;
-    if !manual {
+    if !manual && crate::model::disputes::disputes_on_capture(&pm) {
         crate::model::disputes::after_capture(tx, req, ch["id"].as_str().unwrap_or_default()).await?;
     }
     Ok(Confirmed::Done)

@@ -291,6 +291,30 @@ pub async fn insert_with_ref(db: impl AnyExecutor<'_>, kind: Kind, v: &Value, se
     Ok(())
 }
 
+/// The list columns of a row written from an already serialized object.
+pub struct Columns<'a> {
+    pub id: &'a str,
+    pub created: i64,
+    pub customer: Option<&'a str>,
+    pub reference: Option<&'a str>,
+}
+
+/// Inserts an object serialized by the caller (who must give the list columns
+/// [`Kind`]'s index would).
+pub async fn insert_serialized(db: impl AnyExecutor<'_>, kind: Kind, row: &Columns<'_>, data: &str) -> sqlx::Result<()> {
+    let sql = format!("INSERT INTO {} (id, seq, created, customer, ref, deleted, data) VALUES ($1, $2, $3, $4, $5, 0, $6)", kind.table());
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(row.id)
+        .bind(next_seq())
+        .bind(row.created)
+        .bind(row.customer)
+        .bind(row.reference)
+        .bind(data)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Writes the object back with its list columns (the row keeps its place; a
 /// webhook endpoint keeps its signing secret in `ref`).
 pub async fn save(db: impl AnyExecutor<'_>, kind: Kind, v: &Value) -> sqlx::Result<()> {
