@@ -149,6 +149,8 @@ pub async fn create(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Valu
         updated_by: who.user_id.clone(),
         deleted_by: None,
     };
+    // Read before the write: the pool does not see writes of the commit this one joins.
+    let (public, private) = split_channels(db, &g).await?;
     let mut tx = asym_store::begin_write(db).await?;
     if usergroups::name_taken(&mut *tx, &who.team_id, &g.name, "").await? {
         return Err(SlackError::Code("name_already_exists"));
@@ -159,7 +161,6 @@ pub async fn create(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Valu
     if !usergroups::insert(&mut *tx, &g).await? {
         return Err(SlackError::Code("name_already_exists"));
     }
-    let (public, private) = split_channels(db, &g).await?;
     let subteam = render(&g, &public, &private, Some(&[]), Some(0));
     events::emit(&mut *tx, &who.team_id, json!({ "type": "subteam_created", "subteam": subteam, "event_ts": wire::now_ts() })).await?;
     tx.commit().await?;
