@@ -18,6 +18,9 @@ pub enum SlackError {
     NotImplemented { method: String },
     #[error("invalid_arguments")]
     InvalidArguments { messages: Vec<String> },
+    /// dialog.open: the dialog failed validation; the messages say where.
+    #[error("validation_errors")]
+    ValidationErrors { messages: Vec<String> },
     #[error("invalid_arg_name")]
     InvalidArgName,
     #[error("channel_not_found")]
@@ -81,7 +84,7 @@ impl IntoResponse for SlackError {
             SlackError::UnknownMethod { method } | SlackError::NotImplemented { method } => {
                 body["req_method"] = Value::from(method.clone());
             }
-            SlackError::InvalidArguments { messages } => {
+            SlackError::InvalidArguments { messages } | SlackError::ValidationErrors { messages } => {
                 body["response_metadata"] = json!({ "messages": messages });
             }
             SlackError::Echo { args, .. } => {

@@ -10,7 +10,8 @@
 //!
 //! Besides the Web API: the OAuth v2 install flow (`GET /oauth/v2/authorize` for
 //! a signed-in member, then `oauth.v2.access`), profile photos served at
-//! `/avatars/…` (users.setPhoto), the file upload/download URLs and the control
+//! `/avatars/…` (users.setPhoto), the file upload/download URLs, public file
+//! links (`/<team>-<file>-<secret>`, files.sharedPublicURL) and the control
 //! routes under `/api/_asym/`: apps from a manifest (`POST /api/_asym/apps`; with
 //! `settings.socket_mode_enabled` the answer carries an app-level `xapp-…` token,
 //! and `POST /api/_asym/apps/<app_id>/tokens` mints more), the Events API
@@ -70,6 +71,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0017_views", sql: include_str!("../migrations/0017_views.sql") },
     Migration { name: "0018_remote_files", sql: include_str!("../migrations/0018_remote_files.sql") },
     Migration { name: "0019_socket_mode", sql: include_str!("../migrations/0019_socket_mode.sql") },
+    Migration { name: "0020_public_files_dialogs", sql: include_str!("../migrations/0020_public_files_dialogs.sql") },
     // -- later migrations go here, one line each, in number order --
 ];
 
@@ -117,6 +119,7 @@ pub const RESOURCES: &[Resource] = &[
     Resource { name: "calls", table: "calls", key: &["id"], columns: &[] },
     Resource { name: "call_participants", table: "call_participants", key: &["call_id", "participant"], columns: &[] },
     Resource { name: "views", table: "views", key: &["id"], columns: &[] },
+    Resource { name: "dialogs", table: "dialogs", key: &["id"], columns: &[] },
     Resource { name: "integration_logs", table: "integration_logs", key: &["id"], columns: &[] },
     Resource {
         name: "photos",

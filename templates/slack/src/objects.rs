@@ -377,7 +377,7 @@ pub fn file(f: &crate::store::files::FileRow, origin: &str, domain: &str, shares
         "is_external": false,
         "external_type": "",
         "is_public": is_public,
-        "public_url_shared": false,
+        "public_url_shared": f.public_secret.is_some(),
         "display_as_bot": false,
         "username": "",
         "url_private": format!("{private_base}/{slug}"),
@@ -394,6 +394,9 @@ pub fn file(f: &crate::store::files::FileRow, origin: &str, domain: &str, shares
         "has_rich_preview": false,
         "file_access": "visible",
     });
+    if let Some(secret) = &f.public_secret {
+        v["permalink_public"] = json!(public_permalink(origin, &f.team_id, &f.id, secret));
+    }
     if snippet {
         v["edit_link"] = json!(format!("https://{domain}.slack.com/files/{}/{}/{slug}/edit", f.user_id, f.id));
     }
@@ -408,6 +411,13 @@ pub fn file(f: &crate::store::files::FileRow, origin: &str, domain: &str, shares
         v["preview_is_truncated"] = json!(f.preview_truncated);
     }
     v
+}
+
+/// A publicly shared file's `permalink_public`: Slack's
+/// `https://slack-files.com/<team>-<file>-<secret>`, on the clone's own origin so
+/// it can be fetched (without a token) from the clone.
+pub fn public_permalink(origin: &str, team_id: &str, file_id: &str, secret: &str) -> String {
+    format!("{origin}/{team_id}-{file_id}-{secret}")
 }
 
 /// What a message shows for a file deleted since it was shared.

@@ -114,6 +114,7 @@ pub async fn get_upload_url(db: &Pool, who: &Principal, args: &Args) -> SlackRes
         lines: 0,
         preview_truncated: false,
         created: wire::now_secs(),
+        public_secret: None,
     };
     files::insert_ticket(db, &row).await?;
     Ok(json!({ "upload_url": format!("{}/upload/v1/{}", origin(), row.upload_key), "file_id": row.id }))

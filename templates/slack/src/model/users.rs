@@ -105,6 +105,14 @@ pub async fn get_presence(db: &Pool, who: &Principal, args: &Args) -> SlackResul
 }
 
 /// users.setPresence: `away` sets manual away, `auto` clears it.
+/// users.setActive: deprecated by Slack and a no-op there ("this method now
+/// performs no operation"), but still answered: `ok` for a token with
+/// `users:write`, bot or user.
+pub fn set_active(who: &Principal) -> SlackResult<Value> {
+    who.require_any(&["users:write"])?;
+    Ok(json!({}))
+}
+
 pub async fn set_presence(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Value> {
     who.require_any(&["users:write"])?;
     let away = match args.str("presence").as_deref() {

@@ -245,7 +245,7 @@ pub fn render(v: &ViewRow) -> Value {
 }
 
 /// The app behind a token (views belong to apps) and its bot id.
-async fn app_of(db: &Pool, who: &Principal) -> SlackResult<(String, String)> {
+pub(crate) async fn app_of(db: &Pool, who: &Principal) -> SlackResult<(String, String)> {
     let app_id = who.app_id.clone().ok_or(SlackError::Code("not_allowed_token_type"))?;
     let bot_id = match &who.bot_id {
         Some(b) => b.clone(),
@@ -264,7 +264,13 @@ pub fn well_formed_trigger(t: &str) -> bool {
 }
 
 /// Checks a trigger for `app_id` without exchanging it.
-async fn check_trigger(tx: &mut asym_store::WriteTx, app_id: &str, team_id: &str, trigger_id: &str, now: i64) -> SlackResult<TriggerRow> {
+pub(crate) async fn check_trigger(
+    tx: &mut asym_store::WriteTx,
+    app_id: &str,
+    team_id: &str,
+    trigger_id: &str,
+    now: i64,
+) -> SlackResult<TriggerRow> {
     if !well_formed_trigger(trigger_id) {
         return Err(SlackError::Code("invalid_trigger_id"));
     }

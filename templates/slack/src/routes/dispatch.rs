@@ -178,6 +178,7 @@ pub const METHODS: &[Method] = &[
     Method { name: "users.lookupByEmail", needs_token: true, scopes: &["users:read.email"], tier: Tier::T3 },
     Method { name: "users.getPresence", needs_token: true, scopes: &["users:read"], tier: Tier::T3 },
     Method { name: "users.setPresence", needs_token: true, scopes: &["users:write"], tier: Tier::T2 },
+    Method { name: "users.setActive", needs_token: true, scopes: &["users:write"], tier: Tier::T2 },
     Method { name: "users.profile.get", needs_token: true, scopes: &["users.profile:read"], tier: Tier::T4 },
     Method { name: "users.profile.set", needs_token: true, scopes: &["users.profile:write"], tier: Tier::T3 },
     Method { name: "auth.revoke", needs_token: true, scopes: &[], tier: Tier::T3 },
@@ -200,6 +201,10 @@ pub const METHODS: &[Method] = &[
     Method { name: "files.info", needs_token: true, scopes: &["files:read"], tier: Tier::T4 },
     Method { name: "files.list", needs_token: true, scopes: &["files:read"], tier: Tier::T3 },
     Method { name: "files.delete", needs_token: true, scopes: &["files:write"], tier: Tier::T3 },
+    Method { name: "files.sharedPublicURL", needs_token: true, scopes: &["files:write"], tier: Tier::T3 },
+    Method { name: "files.revokePublicURL", needs_token: true, scopes: &["files:write"], tier: Tier::T3 },
+    // Retired by Slack on November 12, 2025: every call answers `method_deprecated`.
+    Method { name: "files.upload", needs_token: false, scopes: &["files:write"], tier: Tier::T2 },
     // -- people and saved things (bots.info, team.profile.get, users.identity, dnd.*, reminders.*, stars.*, apps.uninstall) --
     Method { name: "bots.info", needs_token: true, scopes: &["users:read"], tier: Tier::T3 },
     Method { name: "team.profile.get", needs_token: true, scopes: &["users.profile:read"], tier: Tier::T3 },
@@ -248,6 +253,8 @@ pub const METHODS: &[Method] = &[
     Method { name: "views.push", needs_token: true, scopes: &[], tier: Tier::T4 },
     Method { name: "views.update", needs_token: true, scopes: &[], tier: Tier::T4 },
     Method { name: "views.publish", needs_token: true, scopes: &[], tier: Tier::T4 },
+    // -- legacy dialogs --
+    Method { name: "dialog.open", needs_token: true, scopes: &[], tier: Tier::T4 },
 ];
 
 pub const PUBLISHED: &str = include_str!("../../spec-methods.txt");
@@ -321,6 +328,9 @@ async fn run(method: &str, db: &Db, who: Option<&Principal>, call: &SlackCall) -
     let Some(who) = who else {
         return match method {
             "oauth.v2.access" => crate::model::oauth::access(db, args, call.basic.as_ref()).await,
+            // files.upload was retired for every app on November 12, 2025; Slack
+            // has answered `method_deprecated` since.
+            "files.upload" => Err(SlackError::Code("method_deprecated")),
             "apps.connections.open" => {
                 crate::model::socket_mode::connections_open(db, call.token.as_deref(), &crate::model::files::public_origin()).await
             }
@@ -373,6 +383,7 @@ async fn run(method: &str, db: &Db, who: Option<&Principal>, call: &SlackCall) -
         "users.lookupByEmail" => users::lookup_by_email(db, who, args).await,
         "users.getPresence" => users::get_presence(db, who, args).await,
         "users.setPresence" => users::set_presence(db, who, args).await,
+        "users.setActive" => users::set_active(who),
         "users.profile.get" => users::profile_get(db, who, args).await,
         "users.profile.set" => users::profile_set(db, who, args).await,
         "auth.revoke" => crate::model::tokens::revoke(db, who, args).await,
@@ -395,6 +406,8 @@ async fn run(method: &str, db: &Db, who: Option<&Principal>, call: &SlackCall) -
         "files.info" => crate::model::files::info(db, who, args).await,
         "files.list" => crate::model::files::list(db, who, args).await,
         "files.delete" => crate::model::files::delete(db, who, args).await,
+        "files.sharedPublicURL" => crate::model::public_files::shared_public_url(db, who, args).await,
+        "files.revokePublicURL" => crate::model::public_files::revoke_public_url(db, who, args).await,
         // -- people and saved things --
         "bots.info" => crate::model::identity::bots_info(db, who, args).await,
         "team.profile.get" => crate::model::identity::team_profile_get(db, who, args).await,
@@ -440,6 +453,7 @@ async fn run(method: &str, db: &Db, who: Option<&Principal>, call: &SlackCall) -
         "views.push" => crate::model::views::push(db, who, args).await,
         "views.update" => crate::model::views::update(db, who, args).await,
         "views.publish" => crate::model::views::publish(db, who, args).await,
+        "dialog.open" => crate::model::dialogs::open(db, who, args).await,
         other => Err(SlackError::NotImplemented { method: other.into() }),
     }
 }

@@ -2,7 +2,8 @@
 //! hands out (`POST /upload/v1/<key>`, the bytes raw or as `multipart/form-data`,
 //! as the SDKs and `curl -F` send them) and `url_private` / `url_private_download`
 //! (`GET /files-pri/<team>-<file>/[download/]<name>`, with the token in the
-//! `Authorization` header, as on Slack).
+//! `Authorization` header, as on Slack), and `permalink_public`
+//! (`GET /<team>-<file>-<secret>`, no token) while a file is shared publicly.
 
 use asym_clone_kit::CloneCtx;
 use asym_store::Db;
@@ -26,6 +27,8 @@ pub fn router() -> Router<CloneCtx> {
     Router::new()
         .route("/upload/v1/{key}", post(upload).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/files-pri/{file}/{*rest}", get(download))
+        // `permalink_public` (Slack's `https://slack-files.com/<team>-<file>-<secret>`), no token needed.
+        .route("/{public}", get(public_file))
 }
 
 fn text(status: StatusCode, body: String) -> Response {
@@ -148,6 +151,24 @@ async fn download(
         h.insert(header::CONTENT_TYPE, v);
     }
     if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
+/// A publicly shared file, for anyone holding its link; 404 once revoked.
+async fn public_file(Extension(db): Extension<Db>, Path(slug): Path<String>) -> Response {
+    let (f, bytes) = match crate::model::public_files::public_download(&db, &slug).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return text(StatusCode::NOT_FOUND, "Not Found".into()),
+        Err(e) => return internal(e),
+    };
+    let mut resp = (StatusCode::OK, bytes).into_response();
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&f.mimetype) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{}\"", file_slug(&f.name))) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     resp

@@ -27,6 +27,8 @@ pub struct FileRow {
     #[sqlx(try_from = "asym_store::Flag")]
     pub preview_truncated: bool,
     pub created: i64,
+    /// The secret of the file's public URL while it is shared publicly.
+    pub public_secret: Option<String>,
 }
 
 pub const PENDING: &str = "pending";
@@ -34,7 +36,7 @@ pub const UPLOADED: &str = "uploaded";
 pub const COMPLETE: &str = "complete";
 
 const COLS: &str = "f.id, f.team_id, f.user_id, f.upload_key, f.state, f.name, f.title, f.alt_txt, f.snippet_type, f.mode, \
-    f.mimetype, f.filetype, f.pretty_type, f.declared_length, f.size, f.preview, f.lines, f.preview_truncated, f.created";
+    f.mimetype, f.filetype, f.pretty_type, f.declared_length, f.size, f.preview, f.lines, f.preview_truncated, f.created, f.public_secret";
 
 /// A new upload ticket (state `pending`, no bytes yet).
 pub async fn insert_ticket(db: impl AnyExecutor<'_>, f: &FileRow) -> sqlx::Result<()> {
@@ -123,6 +125,34 @@ pub async fn content(db: impl AnyExecutor<'_>, id: &str) -> sqlx::Result<Option<
     let row: Option<(Option<Vec<u8>>,)> =
         sqlx::query_as("SELECT content FROM files WHERE id = $1 AND state = 'complete'").bind(id).fetch_optional(db).await?;
     Ok(row.and_then(|(c,)| c))
+}
+
+/// Sets (Some) or clears (None) the secret of a file's public URL.
+pub async fn set_public_secret(db: impl AnyExecutor<'_>, id: &str, secret: Option<&str>) -> sqlx::Result<bool> {
+    let r =
+        sqlx::query("UPDATE files SET public_secret = $2 WHERE id = $1 AND state = 'complete'").bind(id).bind(secret).execute(db).await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// A complete file of `team_id` shared publicly under `secret`, with its bytes.
+pub async fn public_file(db: impl AnyExecutor<'_>, team_id: &str, id: &str, secret: &str) -> sqlx::Result<Option<(FileRow, Vec<u8>)>> {
+    #[derive(FromRow)]
+    struct WithContent {
+        #[sqlx(flatten)]
+        file: FileRow,
+        content: Option<Vec<u8>>,
+    }
+    let row: Option<WithContent> = sqlx::query_as(concatcp!(
+        "SELECT ",
+        COLS,
+        ", f.content FROM files f WHERE f.team_id = $1 AND f.id = $2 AND f.state = 'complete' AND f.public_secret = $3"
+    ))
+    .bind(team_id)
+    .bind(id)
+    .bind(secret)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.and_then(|r| r.content.map(|c| (r.file, c))))
 }
 
 /// Deletes the file and its bytes; its shares stay for the tombstones.

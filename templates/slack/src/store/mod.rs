@@ -5,6 +5,7 @@ pub mod bookmarks;
 pub mod calls;
 pub mod channels;
 pub mod conversations;
+pub mod dialogs;
 pub mod files;
 pub mod messages;
 pub mod oauth;
