@@ -10,6 +10,7 @@ pub mod gists;
 pub mod gitdb;
 pub mod hooks;
 pub mod issues;
+pub mod markdown;
 pub mod notes;
 pub mod notifications;
 pub mod people;

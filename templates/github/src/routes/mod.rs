@@ -21,6 +21,7 @@ mod hooks;
 mod invitations;
 mod issues;
 mod keys;
+mod markdown;
 mod meta;
 mod notifications;
 mod org_hooks;
@@ -115,6 +116,8 @@ impl FromRequestParts<CloneCtx> for Cx {
             s.rate = rate;
             s.caller = caller.clone();
             s.kv = Some(ctx.kv.clone());
+            s.base = Some(ctx.public_url.trim_end_matches('/').to_string());
+            s.db = Some(db.clone());
             if let Some(r) = rate
                 && r.used > r.limit
             {
@@ -448,6 +451,8 @@ pub fn router() -> Router<CloneCtx> {
         .route("/zen", get(meta::zen))
         .route("/octocat", get(meta::octocat))
         .route("/versions", get(meta::versions))
+        .route("/markdown", post(markdown::render))
+        .route("/markdown/raw", post(markdown::render_raw))
         .route("/", get(users::root))
         // the clone's control plane
         .route("/api/signup", post(control::signup))
@@ -456,6 +461,7 @@ pub fn router() -> Router<CloneCtx> {
         .route("/api/tokens/{id}", delete(control::delete_token))
         .route("/api/_asym/deliveries", get(control::deliveries))
         .fallback(not_built)
+        .layer(middleware::from_fn(markdown::body_media))
         .layer(middleware::from_fn(wire))
 }
 
@@ -808,6 +814,8 @@ pub const BUILT: &[&str] = &[
     "meta/get-zen",
     "meta/get-octocat",
     "meta/get-all-versions",
+    "markdown/render",
+    "markdown/render-raw",
     "repos/get-readme-in-directory",
     "repos/download-tarball-archive",
     "repos/download-zipball-archive",
@@ -895,6 +903,9 @@ pub struct Slot {
     pub rate: Option<ratelimit::State>,
     pub caller: Caller,
     pub kv: Option<std::sync::Arc<dyn asym_store::Kv>>,
+    /// The clone's public base URL and database, for [`markdown::body_media`].
+    pub base: Option<String>,
+    pub db: Option<Db>,
 }
 
 pub type SharedSlot = std::sync::Arc<std::sync::Mutex<Slot>>;
@@ -966,7 +977,9 @@ fn finish(mut resp: Response, request_id: &str, rate: Option<ratelimit::State>) 
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert("x-github-request-id", v);
     }
-    h.insert("x-github-media-type", HeaderValue::from_static("github.v3; format=json"));
+    if !h.contains_key("x-github-media-type") {
+        h.insert("x-github-media-type", HeaderValue::from_static("github.v3; format=json"));
+    }
     h.insert("x-github-api-version-selected", HeaderValue::from_static("2022-11-28"));
     if let Some(r) = rate {
         h.insert("x-ratelimit-limit", HeaderValue::from(r.limit));
