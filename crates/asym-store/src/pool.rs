@@ -201,16 +201,9 @@ impl WriteTx {
         batch.members += 1;
         let (id, mut done) = (batch.id, batch.done.subscribe());
         // Let the writers queued behind this one add their work, then commit the
-        // batch unless one of them already did. A task of its own, so the batch
-        // is committed even if this request is dropped while it waits.
+        // batch unless one of them already did.
         drop(writer);
-        let _ = tokio::spawn(async move {
-            let mut writer = lane.lock_owned().await;
-            if writer.batch.as_ref().is_some_and(|b| b.id == id) {
-                commit_batch(&mut writer).await;
-            }
-        })
-        .await;
+        Finisher { lane: Some(lane), id }.finish().await;
         match done.wait_for(Option::is_some).await.as_deref() {
             Ok(Some(Ok(()))) => Ok(()),
             Ok(Some(Err(e))) => Err(sqlx::Error::Protocol(format!("the commit failed: {e}"))),
@@ -228,6 +221,36 @@ impl WriteTx {
 
     fn ended() -> ! {
         panic!("a write used after it committed or rolled back")
+    }
+}
+
+/// Commits batch `id` unless a writer already did. Run by the writer that
+/// released its savepoint; if that writer's request is dropped while it waits,
+/// by a task of its own, so a batch is never left open.
+struct Finisher {
+    lane: Option<Lane>,
+    id: u64,
+}
+
+impl Finisher {
+    async fn finish(mut self) {
+        let Some(lane) = self.lane.clone() else { return };
+        let mut writer = lane.lock_owned().await;
+        if writer.batch.as_ref().is_some_and(|b| b.id == self.id) {
+            commit_batch(&mut writer).await;
+        }
+        self.lane = None;
+    }
+}
+
+impl Drop for Finisher {
+    fn drop(&mut self) {
+        if let Some(lane) = self.lane.take()
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
+        {
+            let id = self.id;
+            rt.spawn(Finisher { lane: Some(lane), id }.finish());
+        }
     }
 }
 
