@@ -361,11 +361,9 @@ def test_bad_cursor(bot):
 
 def test_not_implemented_method(bot):
     # Methods Slack publishes that the clone has not built yet (see templates/slack/COVERAGE.md).
-    resp = api_error(bot.dialog_open, trigger_id="12345.98765.abcd2358fdea", dialog={"title": "x", "callback_id": "c", "elements": []})
-    assert resp["error"] == "not_implemented"
-    assert resp["req_method"] == "dialog.open"
     resp = api_error(bot.rtm_connect)
     assert resp["error"] == "not_implemented"
+    assert resp["req_method"] == "rtm.connect"
 
 
 def test_unknown_method(bot):
@@ -396,7 +394,7 @@ def test_async_client(clone, base_url):
         assert err.value.response["error"] == "invalid_auth"
 
         with pytest.raises(SlackApiError) as err:
-            await client.dialog_open(trigger_id="12345.98765.abcd2358fdea", dialog={"title": "x", "callback_id": "c", "elements": []})
+            await client.rtm_connect()
         assert err.value.response["error"] == "not_implemented"
 
     asyncio.run(scenario())
