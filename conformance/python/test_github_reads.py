@@ -45,3 +45,15 @@ def test_the_same_read_by_two_callers_answers_each_by_what_they_may_see():
     assert status == 200 and body.startswith("diff --git"), body[:80]
     status, _, body = admin.requester.requestJson("GET", path)
     assert status == 200 and body.startswith("{")
+
+
+def test_issues_across_repositories_carry_their_repository_with_its_open_count():
+    gh_clone = shared_clone()
+    gh = client(gh_clone)
+    repo = gh.get_repo("acme/hello-world")
+    repo.create_issue(title=unique("across"))
+    open_now = gh.get_repo("acme/hello-world").open_issues_count
+    assert open_now > 0
+    mine = gh.get_user().get_issues(filter="all", state="open")
+    seen = [i.repository for i in mine if i.repository.full_name == "acme/hello-world"]
+    assert seen and all(r.open_issues_count == open_now == r.open_issues for r in seen)

@@ -46,9 +46,18 @@ async fn list_in(cx: &Cx, repos_: Vec<RepoRow>, pick: impl Fn(&IssueRow) -> bool
     let shown = page.slice(&rows);
     let map: HashMap<i64, RepoRow> = repos_.into_iter().map(|r| (r.id, r)).collect();
     let mut items = model::render(&mut conn, &cx.base, &map, &shown).await?;
-    for (v, i) in items.iter_mut().zip(&shown) {
-        if cx.path != format!("/repos/{}/issues", map.get(&i.repo_id).map(|r| r.full_name()).unwrap_or_default()) {
-            v["repository"] = objects::repo(&cx.base, &map[&i.repo_id], None);
+    // Issues from other places than the one repository listed carry their repository.
+    let embeds: Vec<bool> = shown
+        .iter()
+        .map(|i| cx.path != format!("/repos/{}/issues", map.get(&i.repo_id).map(|r| r.full_name()).unwrap_or_default()))
+        .collect();
+    let mut embedded: Vec<Value> =
+        shown.iter().zip(&embeds).filter(|(_, e)| **e).map(|(i, _)| objects::repo(&cx.base, &map[&i.repo_id], None)).collect();
+    crate::model::repos::with_open_issues(&mut *conn, &mut embedded).await?;
+    let mut embedded = embedded.into_iter();
+    for (v, e) in items.iter_mut().zip(&embeds) {
+        if *e {
+            v["repository"] = embedded.next().unwrap_or(Value::Null);
         }
     }
     Ok(Listing { items, total, page, url: cx.url() }.into_response())
