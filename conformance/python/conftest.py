@@ -91,6 +91,20 @@ def bot_identity(bot):
     return bot.auth_test()
 
 
+# GitHub files: each names its clone (`gh_clone`: one of its own, or the shared
+# one); the PyGithub client and the seeded repository follow from it.
+@pytest.fixture(scope="module")
+def gh(gh_clone):
+    from github_support import client
+
+    return client(gh_clone)
+
+
+@pytest.fixture(scope="module")
+def repo(gh):
+    return gh.get_repo("acme/hello-world")
+
+
 def unique(prefix):
     """A name no other test run uses."""
     return f"{prefix}-{uuid.uuid4().hex[:8]}"

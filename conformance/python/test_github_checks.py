@@ -19,16 +19,6 @@ def gh_clone():
     yield from own_clone(4920)
 
 
-@pytest.fixture(scope="module")
-def gh(gh_clone):
-    return client(gh_clone)
-
-
-@pytest.fixture(scope="module")
-def repo(gh):
-    return gh.get_repo("acme/hello-world")
-
-
 def test_a_ci_reports_check_runs_and_the_commit_lists_them(repo):
     sink = HookSink()
     hook = repo.create_hook("web", {"url": sink.url, "content_type": "json"}, events=["check_run", "check_suite"])

@@ -21,11 +21,6 @@ def gh_clone():
 
 
 @pytest.fixture(scope="module")
-def gh(gh_clone):
-    return client(gh_clone)
-
-
-@pytest.fixture(scope="module")
 def lee(gh_clone):
     return client(gh_clone, login_token(gh_clone, "lee"))
 

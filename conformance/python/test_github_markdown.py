@@ -12,7 +12,7 @@ import tempfile
 import pytest
 from github import GithubException
 
-from github_support import client, own_clone, unique
+from github_support import own_clone, unique
 
 HTML = "application/vnd.github.html+json"
 TEXT = "application/vnd.github.text+json"
@@ -23,16 +23,6 @@ RAW = "application/vnd.github.raw+json"
 @pytest.fixture(scope="module")
 def gh_clone():
     yield from own_clone(5200)
-
-
-@pytest.fixture(scope="module")
-def gh(gh_clone):
-    return client(gh_clone)
-
-
-@pytest.fixture(scope="module")
-def repo(gh):
-    return gh.get_repo("acme/hello-world")
 
 
 def get_as(gh, url, accept):

@@ -21,11 +21,6 @@ def gh_clone():
     yield from own_clone(5120)
 
 
-@pytest.fixture(scope="module")
-def gh(gh_clone):
-    return client(gh_clone)
-
-
 def as_user(gh_clone, login):
     return client(gh_clone, login_token(gh_clone, login))
 

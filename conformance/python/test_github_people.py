@@ -22,11 +22,6 @@ def gh_clone():
     yield from own_clone(4960)
 
 
-@pytest.fixture(scope="module")
-def gh(gh_clone):
-    return client(gh_clone)
-
-
 def as_user(gh_clone, login):
     return client(gh_clone, login_token(gh_clone, login))
 

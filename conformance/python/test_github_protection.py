@@ -22,16 +22,6 @@ def gh_clone():
     yield from own_clone(4940)
 
 
-@pytest.fixture(scope="module")
-def gh(gh_clone):
-    return client(gh_clone)
-
-
-@pytest.fixture(scope="module")
-def repo(gh):
-    return gh.get_repo("acme/hello-world")
-
-
 def as_user(gh_clone, login):
     return client(gh_clone, login_token(gh_clone, login)).get_repo("acme/hello-world")
 

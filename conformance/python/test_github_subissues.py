@@ -19,16 +19,6 @@ def gh_clone():
     yield from own_clone(5100)
 
 
-@pytest.fixture(scope="module")
-def gh(gh_clone):
-    return client(gh_clone)
-
-
-@pytest.fixture(scope="module")
-def repo(gh):
-    return gh.get_repo("acme/hello-world")
-
-
 def ed25519(byte):
     blob = b"".join(struct.pack(">I", len(f)) + f for f in (b"ssh-ed25519", bytes([byte]) * 32))
     return "ssh-ed25519 " + base64.b64encode(blob).decode()

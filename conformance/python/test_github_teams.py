@@ -18,11 +18,6 @@ def gh_clone():
 
 
 @pytest.fixture(scope="module")
-def gh(gh_clone):
-    return client(gh_clone)
-
-
-@pytest.fixture(scope="module")
 def olly(gh_clone):
     return client(gh_clone, token=login_token(gh_clone, "olly"))
 

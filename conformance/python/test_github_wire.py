@@ -12,11 +12,6 @@ def gh_clone():
     return shared_clone()
 
 
-@pytest.fixture(scope="module")
-def gh(gh_clone):
-    return client(gh_clone)
-
-
 def test_the_token_belongs_to_the_seeded_admin(gh):
     me = gh.get_user()
     assert me.login == "dana"

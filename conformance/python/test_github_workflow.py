@@ -17,16 +17,6 @@ def gh_clone():
     return shared_clone()
 
 
-@pytest.fixture(scope="module")
-def gh(gh_clone):
-    return client(gh_clone)
-
-
-@pytest.fixture(scope="module")
-def repo(gh):
-    return gh.get_repo("acme/hello-world")
-
-
 def test_issue_label_assign_comment(gh, repo):
     issue = repo.create_issue(title=unique("Crash on start"), body="It crashes. cc @lee")
     assert issue.state == "open"
