@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { destroyGithub, hookSink, loginToken, octokit, spinGithub, unique } from './github_support.mjs';
+import { destroyGithub, hookSink, loginToken, octokit, spinGithub, statusOf, unique } from './github_support.mjs';
 
 let clone;
 let gh;
@@ -17,14 +17,6 @@ before(() => {
 });
 
 after(() => destroyGithub(clone));
-
-const status = async (p) => {
-  try {
-    return (await p).status;
-  } catch (e) {
-    return e.status;
-  }
-};
 
 const mainSha = async () => (await gh.rest.repos.getBranch({ ...r, branch: 'main' })).data.commit.sha;
 
@@ -86,9 +78,9 @@ test('check runs report on a commit and roll up into their suite', async () => {
 
 test('check run mistakes answer 422', async () => {
   const sha = await mainSha();
-  assert.equal(await status(gh.rest.checks.create({ ...r, name: 'x', head_sha: sha, status: 'completed' })), 422);
-  assert.equal(await status(gh.rest.checks.create({ ...r, name: 'x', head_sha: sha, conclusion: 'bogus' })), 422);
-  assert.equal(await status(gh.rest.checks.get({ ...r, check_run_id: 1 })), 404);
+  assert.equal(await statusOf(gh.rest.checks.create({ ...r, name: 'x', head_sha: sha, status: 'completed' })), 422);
+  assert.equal(await statusOf(gh.rest.checks.create({ ...r, name: 'x', head_sha: sha, conclusion: 'bogus' })), 422);
+  assert.equal(await statusOf(gh.rest.checks.get({ ...r, check_run_id: 1 })), 404);
 });
 
 test('commit comments, their reactions, the pulls of a commit, compare and branch rename', async () => {
@@ -110,8 +102,8 @@ test('commit comments, their reactions, the pulls of a commit, compare and branc
   const { data: got } = await gh.rest.repos.getCommitComment({ ...r, comment_id: made.id });
   assert.equal(got.reactions.total_count, 0);
   assert.equal((await gh.rest.repos.deleteCommitComment({ ...r, comment_id: made.id })).status, 204);
-  assert.equal(await status(gh.rest.repos.getCommitComment({ ...r, comment_id: made.id })), 404);
-  assert.equal(await status(gh.rest.repos.createCommitComment({ ...r, commit_sha: pr.head.sha, body: '' })), 422);
+  assert.equal(await statusOf(gh.rest.repos.getCommitComment({ ...r, comment_id: made.id })), 404);
+  assert.equal(await statusOf(gh.rest.repos.createCommitComment({ ...r, commit_sha: pr.head.sha, body: '' })), 422);
 
   const { data: pulls } = await gh.rest.repos.listPullRequestsAssociatedWithCommit({ ...r, commit_sha: pr.head.sha });
   assert.deepEqual(pulls.map((p) => p.number), [4]);
@@ -123,7 +115,7 @@ test('commit comments, their reactions, the pulls of a commit, compare and branc
   const { data: renamed, status: code } = await gh.rest.repos.renameBranch({ ...r, branch: name, new_name: `${name}-2` });
   assert.equal(code, 201);
   assert.equal(renamed.name, `${name}-2`);
-  assert.equal(await status(gh.rest.repos.getBranch({ ...r, branch: name })), 404);
+  assert.equal(await statusOf(gh.rest.repos.getBranch({ ...r, branch: name })), 404);
 });
 
 test('deployments, their statuses and environments', async () => {
@@ -143,20 +135,20 @@ test('deployments, their statuses and environments', async () => {
   const { data: listed } = await gh.rest.repos.listDeployments({ ...r, environment });
   assert.deepEqual(listed.map((d) => d.id), [dep.id]);
   assert.equal((await gh.rest.repos.getDeployment({ ...r, deployment_id: dep.id })).data.environment, environment);
-  assert.equal(await status(gh.rest.repos.createDeploymentStatus({ ...r, deployment_id: dep.id, state: 'bogus' })), 422);
+  assert.equal(await statusOf(gh.rest.repos.createDeploymentStatus({ ...r, deployment_id: dep.id, state: 'bogus' })), 422);
   // Alone in its environment, it may be deleted.
   assert.equal((await gh.rest.repos.deleteDeployment({ ...r, deployment_id: dep.id })).status, 204);
-  assert.equal(await status(gh.rest.repos.getDeployment({ ...r, deployment_id: dep.id })), 404);
-  assert.equal(await status(gh.rest.repos.createDeployment({ ...r, ref: 'does-not-exist' })), 422);
+  assert.equal(await statusOf(gh.rest.repos.getDeployment({ ...r, deployment_id: dep.id })), 404);
+  assert.equal(await statusOf(gh.rest.repos.createDeployment({ ...r, ref: 'does-not-exist' })), 422);
 
   const { data: env } = await gh.rest.repos.createOrUpdateEnvironment({ ...r, environment_name: environment, wait_timer: 5 });
   assert.equal(env.protection_rules[0].wait_timer, 5);
   const { data: envs } = await gh.rest.repos.getAllEnvironments(r);
   assert.ok(envs.environments.some((e) => e.name === environment));
   assert.equal((await gh.rest.repos.getEnvironment({ ...r, environment_name: environment })).data.name, environment);
-  assert.equal(await status(gh.rest.repos.createOrUpdateEnvironment({ ...r, environment_name: environment, wait_timer: 99999 })), 422);
+  assert.equal(await statusOf(gh.rest.repos.createOrUpdateEnvironment({ ...r, environment_name: environment, wait_timer: 99999 })), 422);
   assert.equal((await gh.rest.repos.deleteAnEnvironment({ ...r, environment_name: environment })).status, 204);
-  assert.equal(await status(gh.rest.repos.getEnvironment({ ...r, environment_name: environment })), 404);
+  assert.equal(await statusOf(gh.rest.repos.getEnvironment({ ...r, environment_name: environment })), 404);
 });
 
 test('repository invitations: invite, change, accept, decline', async () => {
@@ -173,7 +165,7 @@ test('repository invitations: invite, change, accept, decline', async () => {
   assert.deepEqual(listed.map((i) => i.invitee.login), ['sam']);
   const { data: mine } = await sam.rest.repos.listInvitationsForAuthenticatedUser();
   assert.ok(mine.some((i) => i.id === inv.id));
-  assert.equal(await status(sam.rest.repos.get(rr)), 200, 'public repository');
+  assert.equal(await statusOf(sam.rest.repos.get(rr)), 200, 'public repository');
   assert.equal((await sam.rest.repos.acceptInvitationForAuthenticatedUser({ invitation_id: inv.id })).status, 204);
   const { data: perm } = await gh.rest.repos.getCollaboratorPermissionLevel({ ...rr, username: 'sam' });
   assert.equal(perm.permission, 'write');
@@ -181,10 +173,10 @@ test('repository invitations: invite, change, accept, decline', async () => {
 
   const { data: second } = await gh.rest.repos.addCollaborator({ ...rr, username: 'lee' });
   assert.equal((await lee.rest.repos.declineInvitationForAuthenticatedUser({ invitation_id: second.id })).status, 204);
-  assert.equal(await status(gh.rest.repos.checkCollaborator({ ...rr, username: 'lee' })), 404);
+  assert.equal(await statusOf(gh.rest.repos.checkCollaborator({ ...rr, username: 'lee' })), 404);
   const { data: third } = await gh.rest.repos.addCollaborator({ ...rr, username: 'lee' });
   assert.equal((await gh.rest.repos.deleteInvitation({ ...rr, invitation_id: third.id })).status, 204);
-  assert.equal(await status(lee.rest.repos.acceptInvitationForAuthenticatedUser({ invitation_id: third.id })), 404);
+  assert.equal(await statusOf(lee.rest.repos.acceptInvitationForAuthenticatedUser({ invitation_id: third.id })), 404);
 });
 
 test('release assets: upload to upload_url, list, download, update, delete', async () => {
@@ -212,7 +204,7 @@ test('release assets: upload to upload_url, list, download, update, delete', asy
   const { data: updated } = await gh.rest.repos.updateReleaseAsset({ ...r, asset_id: asset.id, name: 'report-1.json' });
   assert.equal(updated.name, 'report-1.json');
   const dup = gh.rest.repos.uploadReleaseAsset({ ...r, release_id: release.id, url: release.upload_url, name: 'report-1.json', data: 'x' });
-  assert.equal(await status(dup), 422);
+  assert.equal(await statusOf(dup), 422);
   assert.equal((await gh.rest.repos.deleteReleaseAsset({ ...r, asset_id: asset.id })).status, 204);
-  assert.equal(await status(gh.rest.repos.getReleaseAsset({ ...r, asset_id: asset.id })), 404);
+  assert.equal(await statusOf(gh.rest.repos.getReleaseAsset({ ...r, asset_id: asset.id })), 404);
 });

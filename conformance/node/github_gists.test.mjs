@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { destroyGithub, loginToken, octokit, spinGithub, unique } from './github_support.mjs';
+import { destroyGithub, loginToken, octokit, spinGithub, statusOf, unique } from './github_support.mjs';
 
 let clone;
 let gh;
@@ -18,14 +18,6 @@ before(async () => {
 });
 
 after(() => destroyGithub(clone));
-
-const status = async (p) => {
-  try {
-    return (await p).status;
-  } catch (e) {
-    return e.status;
-  }
-};
 
 test('gists are created, read, updated, listed and deleted', async () => {
   const { data: made, status: code } = await gh.rest.gists.create({
@@ -66,23 +58,23 @@ test('gists are created, read, updated, listed and deleted', async () => {
   const { data: pub } = await gh.rest.gists.listPublic();
   assert.ok(pub.some((g) => g.id === made.id));
 
-  assert.equal(await status(lee.rest.gists.update({ gist_id: made.id, description: 'not mine' })), 404);
-  assert.equal(await status(lee.rest.gists.delete({ gist_id: made.id })), 404);
+  assert.equal(await statusOf(lee.rest.gists.update({ gist_id: made.id, description: 'not mine' })), 404);
+  assert.equal(await statusOf(lee.rest.gists.delete({ gist_id: made.id })), 404);
   assert.equal((await gh.rest.gists.delete({ gist_id: made.id })).status, 204);
-  assert.equal(await status(gh.rest.gists.get({ gist_id: made.id })), 404);
+  assert.equal(await statusOf(gh.rest.gists.get({ gist_id: made.id })), 404);
 });
 
 test('gists are starred, forked and commented on', async () => {
   const { data: g } = await gh.rest.gists.create({ public: false, files: { 'plan.md': { content: '# plan\n' } } });
   assert.equal(g.public, false);
-  assert.equal(await status(lee.rest.gists.checkIsStarred({ gist_id: g.id })), 404);
+  assert.equal(await statusOf(lee.rest.gists.checkIsStarred({ gist_id: g.id })), 404);
   assert.equal((await lee.rest.gists.star({ gist_id: g.id })).status, 204);
   assert.equal((await lee.rest.gists.checkIsStarred({ gist_id: g.id })).status, 204);
   assert.deepEqual((await lee.rest.gists.listStarred()).data.map((s) => s.id), [g.id]);
   assert.equal((await lee.rest.gists.unstar({ gist_id: g.id })).status, 204);
-  assert.equal(await status(lee.rest.gists.checkIsStarred({ gist_id: g.id })), 404);
+  assert.equal(await statusOf(lee.rest.gists.checkIsStarred({ gist_id: g.id })), 404);
 
-  assert.equal(await status(gh.rest.gists.fork({ gist_id: g.id })), 422);
+  assert.equal(await statusOf(gh.rest.gists.fork({ gist_id: g.id })), 422);
   const { data: fork, status: forked } = await lee.rest.gists.fork({ gist_id: g.id });
   assert.equal(forked, 201);
   assert.equal(fork.owner.login, 'lee');
@@ -95,7 +87,7 @@ test('gists are starred, forked and commented on', async () => {
   assert.equal(edited.body, 'Looks great');
   assert.equal((await gh.rest.gists.getComment({ gist_id: g.id, comment_id: c.id })).data.body, 'Looks great');
   assert.deepEqual((await gh.rest.gists.listComments({ gist_id: g.id })).data.map((x) => x.body), ['Looks great']);
-  assert.equal(await status(gh.rest.gists.updateComment({ gist_id: g.id, comment_id: c.id, body: 'no' })), 404);
+  assert.equal(await statusOf(gh.rest.gists.updateComment({ gist_id: g.id, comment_id: c.id, body: 'no' })), 404);
   assert.equal((await gh.rest.gists.deleteComment({ gist_id: g.id, comment_id: c.id })).status, 204);
   assert.deepEqual((await gh.rest.gists.listComments({ gist_id: g.id })).data, []);
 });
@@ -109,21 +101,21 @@ test("an organization's base permission decides what a plain member may push", a
   const { data: seen } = await lee.rest.repos.get(repo);
   assert.deepEqual([seen.permissions.pull, seen.permissions.push], [true, false]);
   const put = () => lee.rest.repos.createOrUpdateFileContents({ ...repo, path: 'lee.txt', message: 'lee', content: 'aGkK' });
-  assert.equal(await status(put()), 403);
+  assert.equal(await statusOf(put()), 403);
 
   const { data: changed } = await gh.rest.orgs.update({ org: 'acme', default_repository_permission: 'write' });
   assert.equal(changed.default_repository_permission, 'write');
-  assert.equal(await status(put()), 201);
-  assert.equal(await status(lee.rest.orgs.update({ org: 'acme', default_repository_permission: 'admin' })), 403);
+  assert.equal(await statusOf(put()), 201);
+  assert.equal(await statusOf(lee.rest.orgs.update({ org: 'acme', default_repository_permission: 'admin' })), 403);
   await gh.rest.orgs.update({ org: 'acme', default_repository_permission: 'read' });
 
   // The membership check: 204/404 to members, 302 to the public check for others.
-  assert.equal(await status(lee.rest.orgs.checkMembershipForUser({ org: 'acme', username: 'sam' })), 204);
-  assert.equal(await status(lee.rest.orgs.checkMembershipForUser({ org: 'acme', username: 'olly' })), 404);
+  assert.equal(await statusOf(lee.rest.orgs.checkMembershipForUser({ org: 'acme', username: 'sam' })), 204);
+  assert.equal(await statusOf(lee.rest.orgs.checkMembershipForUser({ org: 'acme', username: 'olly' })), 404);
   const olly = octokit(clone, await loginToken(clone, 'olly'));
   const res = await fetch(`${clone.api}/orgs/acme/members/sam`, { headers: { authorization: `token ${await loginToken(clone, 'olly')}` }, redirect: 'manual' });
   assert.equal(res.status, 302);
   assert.equal(res.headers.get('location'), `${clone.api}/orgs/acme/public_members/sam`);
   // Octokit follows the redirect to the public membership check: sam is not public.
-  assert.equal(await status(olly.rest.orgs.checkMembershipForUser({ org: 'acme', username: 'sam' })), 404);
+  assert.equal(await statusOf(olly.rest.orgs.checkMembershipForUser({ org: 'acme', username: 'sam' })), 404);
 });

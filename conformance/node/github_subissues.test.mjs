@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { destroyGithub, loginToken, octokit, spinGithub, unique } from './github_support.mjs';
+import { destroyGithub, failure, loginToken, octokit, spinGithub, unique } from './github_support.mjs';
 
 let clone;
 let gh;
@@ -16,15 +16,6 @@ before(() => {
 });
 
 after(() => destroyGithub(clone));
-
-const failure = async (p) => {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected the request to fail');
-};
 
 const issue = async (title) => (await gh.rest.issues.create({ ...r, title: unique(title) })).data;
 

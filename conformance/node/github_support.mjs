@@ -86,3 +86,22 @@ export async function hookSink() {
   }
   return { url, received, waitFor, close: () => new Promise((r) => server.close(r)) };
 }
+
+/** The HTTP status a request ends with, success or failure. */
+export const statusOf = async (p) => {
+  try {
+    return (await p).status;
+  } catch (e) {
+    return e.status;
+  }
+};
+
+/** The error a request fails with; a request that succeeds fails the test. */
+export const failure = async (p) => {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected the request to fail');
+};
