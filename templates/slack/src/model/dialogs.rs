@@ -228,8 +228,8 @@ pub async fn open(db: &Pool, who: &Principal, args: &Args) -> SlackResult<Value>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::test_support::workspace;
     use crate::store::views::TriggerRow;
-    use asym_store::Target;
 
     fn ride(elements: usize) -> Value {
         let els: Vec<Value> =
@@ -261,13 +261,7 @@ mod tests {
 
     #[tokio::test]
     async fn open_exchanges_a_trigger_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = Target::Sqlite { path: dir.path().join("clone.db") };
-        let db = asym_store::pool::connect(&target, true).await.unwrap();
-        asym_store::migrate::apply(&db, crate::MIGRATIONS).await.unwrap();
-        crate::model::seed::apply(&db, &crate::FIXTURES[0]).await.unwrap();
-        let tokens = crate::model::provision::provision("slack-dialog-test", &db, Default::default()).await.unwrap();
-        let bot = crate::model::auth::authenticate(&db, tokens.0.get("bot").map(String::as_str)).await.unwrap();
+        let (_dir, db, bot, _) = workspace("slack-dialog-test").await;
         let app_id = bot.app_id.clone().unwrap();
         let now = now_millis();
         let mint = |id: &str, expires_ms: i64| TriggerRow {

@@ -776,22 +776,7 @@ mod tests {
 #[cfg(test)]
 mod flow_tests {
     use super::*;
-    use asym_store::Target;
-
-    async fn workspace() -> (tempfile::TempDir, Pool, Principal) {
-        let dir = tempfile::tempdir().unwrap();
-        let target = Target::Sqlite { path: dir.path().join("clone.db") };
-        let db = asym_store::pool::connect(&target, true).await.unwrap();
-        asym_store::migrate::apply(&db, crate::MIGRATIONS).await.unwrap();
-        crate::model::seed::apply(&db, &crate::FIXTURES[0]).await.unwrap();
-        let tokens = crate::model::provision::provision("slack-files-test", &db, Default::default()).await.unwrap();
-        let bot = crate::model::auth::authenticate(&db, tokens.0.get("bot").map(String::as_str)).await.unwrap();
-        (dir, db, bot)
-    }
-
-    fn args(pairs: &[(&str, Value)]) -> Args {
-        Args(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
-    }
+    use crate::model::test_support::{args, workspace};
 
     async fn events_of(db: &Pool, kind: &str) -> Vec<Value> {
         let rows: Vec<(String,)> =
@@ -801,7 +786,7 @@ mod flow_tests {
 
     #[tokio::test]
     async fn upload_share_and_delete_emit_slack_events() {
-        let (_dir, db, bot) = workspace().await;
+        let (_dir, db, bot, _) = workspace("slack-files-test").await;
         let url = "http://127.0.0.1:9/api";
         let ticket =
             with_public_url(url, get_upload_url(&db, &bot, &args(&[("filename", json!("a.txt")), ("length", json!(5))]))).await.unwrap();
@@ -854,7 +839,7 @@ mod flow_tests {
 
     #[tokio::test]
     async fn files_scopes_are_required() {
-        let (_dir, db, bot) = workspace().await;
+        let (_dir, db, bot, _) = workspace("slack-files-test").await;
         let mut limited = bot.clone();
         limited.scopes.retain(|s| !s.starts_with("files:"));
         let a = args(&[("filename", json!("a.txt")), ("length", json!(5))]);

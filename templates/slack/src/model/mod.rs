@@ -30,6 +30,8 @@ pub mod seed;
 pub mod socket_mode;
 pub mod stars;
 pub mod team_admin;
+#[cfg(test)]
+pub mod test_support;
 pub mod tokens;
 pub mod unfurl;
 pub mod usergroups;

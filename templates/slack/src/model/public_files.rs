@@ -104,23 +104,7 @@ pub async fn public_download(db: &Pool, slug: &str) -> SlackResult<Option<(FileR
 #[cfg(test)]
 mod tests {
     use super::*;
-    use asym_store::Target;
-
-    async fn workspace() -> (tempfile::TempDir, Pool, Principal, Principal) {
-        let dir = tempfile::tempdir().unwrap();
-        let target = Target::Sqlite { path: dir.path().join("clone.db") };
-        let db = asym_store::pool::connect(&target, true).await.unwrap();
-        asym_store::migrate::apply(&db, crate::MIGRATIONS).await.unwrap();
-        crate::model::seed::apply(&db, &crate::FIXTURES[0]).await.unwrap();
-        let tokens = crate::model::provision::provision("slack-public-test", &db, Default::default()).await.unwrap();
-        let bot = crate::model::auth::authenticate(&db, tokens.0.get("bot").map(String::as_str)).await.unwrap();
-        let user = crate::model::auth::authenticate(&db, tokens.0.get("user").map(String::as_str)).await.unwrap();
-        (dir, db, bot, user)
-    }
-
-    fn args(pairs: &[(&str, Value)]) -> Args {
-        Args(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
-    }
+    use crate::model::test_support::{args, workspace};
 
     async fn upload(db: &Pool, who: &Principal, url: &str) -> String {
         use crate::model::files::{complete_upload, get_upload_url, open_ticket, receive_upload, with_public_url};
@@ -135,7 +119,7 @@ mod tests {
 
     #[tokio::test]
     async fn share_serve_and_revoke() {
-        let (_dir, db, bot, user) = workspace().await;
+        let (_dir, db, bot, user) = workspace("slack-public-test").await;
         let url = "http://127.0.0.1:9/api";
         let id = upload(&db, &user, url).await;
         let a = args(&[("file", json!(id))]);

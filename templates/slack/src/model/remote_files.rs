@@ -369,25 +369,14 @@ mod tests {
 #[cfg(test)]
 mod flow_tests {
     use super::*;
+    use crate::model::test_support::{self, args};
     use crate::wire::Upload;
-    use asym_store::Target;
 
     async fn workspace() -> (tempfile::TempDir, Pool, Principal, Principal) {
-        let dir = tempfile::tempdir().unwrap();
-        let target = Target::Sqlite { path: dir.path().join("clone.db") };
-        let db = asym_store::pool::connect(&target, true).await.unwrap();
-        asym_store::migrate::apply(&db, crate::MIGRATIONS).await.unwrap();
-        crate::model::seed::apply(&db, &crate::FIXTURES[0]).await.unwrap();
-        let tokens = crate::model::provision::provision("slack-remote-test", &db, Default::default()).await.unwrap();
-        let mut bot = crate::model::auth::authenticate(&db, tokens.0.get("bot").map(String::as_str)).await.unwrap();
+        let (dir, db, mut bot, mut user) = test_support::workspace("slack-remote-test").await;
         bot.scopes.extend(["remote_files:read", "remote_files:write", "remote_files:share"].map(String::from));
-        let mut user = crate::model::auth::authenticate(&db, tokens.0.get("user").map(String::as_str)).await.unwrap();
         user.scopes.push("remote_files:write".into());
         (dir, db, bot, user)
-    }
-
-    fn args(pairs: &[(&str, Value)]) -> Args {
-        Args(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
     }
 
     fn call(pairs: &[(&str, Value)], uploads: Vec<Upload>) -> SlackCall {

@@ -561,23 +561,7 @@ mod tests {
 mod flow_tests {
     use super::*;
     use crate::model::interactions::{Action, interact};
-    use asym_store::Target;
-
-    async fn workspace() -> (tempfile::TempDir, Pool, Principal, Principal) {
-        let dir = tempfile::tempdir().unwrap();
-        let target = Target::Sqlite { path: dir.path().join("clone.db") };
-        let db = asym_store::pool::connect(&target, true).await.unwrap();
-        asym_store::migrate::apply(&db, crate::MIGRATIONS).await.unwrap();
-        crate::model::seed::apply(&db, &crate::FIXTURES[0]).await.unwrap();
-        let tokens = crate::model::provision::provision("slack-views-test", &db, Default::default()).await.unwrap();
-        let bot = crate::model::auth::authenticate(&db, tokens.0.get("bot").map(String::as_str)).await.unwrap();
-        let user = crate::model::auth::authenticate(&db, tokens.0.get("user").map(String::as_str)).await.unwrap();
-        (dir, db, bot, user)
-    }
-
-    fn args(pairs: &[(&str, Value)]) -> Args {
-        Args(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
-    }
+    use crate::model::test_support::{args, workspace};
 
     fn modal(title: &str, external_id: Option<&str>) -> Value {
         let mut v = json!({
@@ -606,7 +590,7 @@ mod flow_tests {
 
     #[tokio::test]
     async fn modal_stacks_triggers_and_hashes() {
-        let (_dir, db, bot, _) = workspace().await;
+        let (_dir, db, bot, _) = workspace("slack-views-test").await;
         let app = bot.app_id.clone().unwrap();
         let dana = "U0ACMEDANA";
         let t = shortcut(&db, &app, dana).await;
@@ -678,7 +662,7 @@ mod flow_tests {
 
     #[tokio::test]
     async fn home_tabs_publish_with_optimistic_locking() {
-        let (_dir, db, bot, user) = workspace().await;
+        let (_dir, db, bot, user) = workspace("slack-views-test").await;
         let home = |text: &str| json!({ "type": "home", "blocks": [{ "type": "section", "text": { "type": "mrkdwn", "text": text } }] });
         let first = publish(&db, &bot, &args(&[("user_id", json!("U0ACMEDANA")), ("view", home("hi"))])).await.unwrap()["view"].clone();
         assert_eq!(first["type"], json!("home"));
