@@ -75,11 +75,7 @@ pub async fn begin_write(pool: &Pool) -> sqlx::Result<WriteTx> {
         writer.batch = Some(Batch { tx, id: writer.next_id, members: 0, done: tokio::sync::watch::channel(None).0 });
     }
     if let Err(e) = batch_tx(&mut writer).execute("SAVEPOINT asym_write").await {
-        if writer.batch.as_ref().is_some_and(|b| b.members == 0)
-            && let Some(b) = writer.batch.take()
-        {
-            let _ = b.tx.rollback().await;
-        }
+        let _ = close_if_unclaimed(&mut writer).await;
         return Err(e);
     }
     Ok(WriteTx { inner: Inner::Lane { writer, lane } })
@@ -111,6 +107,10 @@ struct Batch {
 fn lane(path: &str) -> Lane {
     static LANES: LazyLock<Mutex<HashMap<String, Lane>>> = LazyLock::new(Default::default);
     let mut lanes = LANES.lock().unwrap_or_else(|p| p.into_inner());
+    // Every write looks its lane up: allocate the key only for a new file.
+    if let Some(lane) = lanes.get(path) {
+        return lane.clone();
+    }
     lanes.entry(path.to_string()).or_default().clone()
 }
 
@@ -148,8 +148,16 @@ async fn end_savepoint(writer: &mut Writer, keep: bool) -> sqlx::Result<()> {
         }
         return Err(e);
     }
-    if !keep
-        && writer.batch.as_ref().is_some_and(|b| b.members == 0)
+    if !keep {
+        close_if_unclaimed(writer).await?;
+    }
+    Ok(())
+}
+
+/// Rolls back the open batch when no released writer waits on it: it holds
+/// nothing anyone will commit.
+async fn close_if_unclaimed(writer: &mut Writer) -> sqlx::Result<()> {
+    if writer.batch.as_ref().is_some_and(|b| b.members == 0)
         && let Some(b) = writer.batch.take()
     {
         b.tx.rollback().await?;
