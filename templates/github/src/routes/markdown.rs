@@ -2,6 +2,8 @@
 //! types (`application/vnd.github.html+json`, `.text+json`, `.full+json`) of
 //! issues, issue comments, pull requests, reviews and review comments.
 
+use std::collections::HashMap;
+
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -14,7 +16,7 @@ use super::{Cx, Handler, SharedSlot};
 use crate::errors::GhError;
 use crate::model::access;
 use crate::model::markdown::{self, Mode};
-use crate::store::repos;
+use crate::store::repos::{self, RepoRow};
 use crate::wire::json_value;
 
 fn html(body: String) -> Response {
@@ -79,7 +81,7 @@ enum Format {
 
 fn format_of(accept: &str) -> Option<Format> {
     let accept = accept.to_ascii_lowercase();
-    let named = |what: &str| accept.contains(&format!("vnd.github.{what}")) || accept.contains(&format!("vnd.github.v3.{what}"));
+    let named = |what: &str| super::names_media_type(&accept, what);
     if named("full") {
         Some(Format::Full)
     } else if named("html") {
@@ -152,6 +154,8 @@ async fn apply(v: &mut Value, format: Format, base: &str, db: &asym_store::Db) -
     };
     let mut conn = db.acquire().await?;
     let prefix = format!("{base}/");
+    // A list's items mostly share one repository: look each up once.
+    let mut repos_seen: HashMap<(String, String), Option<RepoRow>> = HashMap::new();
     for o in objects {
         let Some(body) = o.get("body").cloned() else { continue };
         let text = body.as_str().unwrap_or_default().to_string();
@@ -167,7 +171,14 @@ async fn apply(v: &mut Value, format: Format, base: &str, db: &asym_store::Db) -
                 Some((p.next()?.to_string(), p.next()?.to_string()))
             });
             let repo = match context {
-                Some((owner, name)) => repos::by_name(&mut *conn, &owner, &name).await?,
+                Some(key) => match repos_seen.get(&key) {
+                    Some(found) => found.clone(),
+                    None => {
+                        let found = repos::by_name(&mut *conn, &key.0, &key.1).await?;
+                        repos_seen.insert(key, found.clone());
+                        found
+                    }
+                },
                 None => None,
             };
             let refs = markdown::resolve(&mut conn, repo.as_ref(), &[&text]).await?;

@@ -75,8 +75,14 @@ impl Cx {
 
     /// Whether the caller asked for GitHub's `application/vnd.github.<what>` media type.
     pub fn wants(&self, what: &str) -> bool {
-        self.accept.contains(&format!("vnd.github.{what}")) || self.accept.contains(&format!("vnd.github.v3.{what}"))
+        names_media_type(&self.accept, what)
     }
+}
+
+/// Whether a lower-cased `Accept` value names GitHub's
+/// `application/vnd.github[.v3].<what>` media type.
+pub fn names_media_type(accept: &str, what: &str) -> bool {
+    accept.contains(&format!("vnd.github.{what}")) || accept.contains(&format!("vnd.github.v3.{what}"))
 }
 
 /// A text body in one of GitHub's custom media types (`diff`, `raw`).
