@@ -277,18 +277,13 @@ pub async fn insert_at(db: impl AnyExecutor<'_>, kind: Kind, v: &Value, seq: i64
 /// Inserts with an explicit `ref` column (a webhook endpoint's signing secret).
 pub async fn insert_with_ref(db: impl AnyExecutor<'_>, kind: Kind, v: &Value, seq: i64, ref_override: Option<&str>) -> sqlx::Result<()> {
     let (customer, reference) = kind.index(v);
-    let reference = ref_override.map(String::from).or(reference);
-    let sql = format!("INSERT INTO {} (id, seq, created, customer, ref, deleted, data) VALUES ($1, $2, $3, $4, $5, 0, $6)", kind.table());
-    sqlx::query(AssertSqlSafe(sql))
-        .bind(v["id"].as_str().unwrap_or_default())
-        .bind(seq)
-        .bind(v["created"].as_i64().unwrap_or_default())
-        .bind(customer)
-        .bind(reference)
-        .bind(v.to_string())
-        .execute(db)
-        .await?;
-    Ok(())
+    let columns = Columns {
+        id: v["id"].as_str().unwrap_or_default(),
+        created: v["created"].as_i64().unwrap_or_default(),
+        customer: customer.as_deref(),
+        reference: ref_override.or(reference.as_deref()),
+    };
+    insert_row(db, kind, &columns, seq, &v.to_string()).await
 }
 
 /// The list columns of a row written from an already serialized object.
@@ -302,10 +297,14 @@ pub struct Columns<'a> {
 /// Inserts an object serialized by the caller (who must give the list columns
 /// [`Kind`]'s index would).
 pub async fn insert_serialized(db: impl AnyExecutor<'_>, kind: Kind, row: &Columns<'_>, data: &str) -> sqlx::Result<()> {
+    insert_row(db, kind, row, next_seq(), data).await
+}
+
+async fn insert_row(db: impl AnyExecutor<'_>, kind: Kind, row: &Columns<'_>, seq: i64, data: &str) -> sqlx::Result<()> {
     let sql = format!("INSERT INTO {} (id, seq, created, customer, ref, deleted, data) VALUES ($1, $2, $3, $4, $5, 0, $6)", kind.table());
     sqlx::query(AssertSqlSafe(sql))
         .bind(row.id)
-        .bind(next_seq())
+        .bind(seq)
         .bind(row.created)
         .bind(row.customer)
         .bind(row.reference)
