@@ -113,9 +113,7 @@ pub async fn get(cx: Cx, path: RepoPath) -> Handler {
 async fn get_fresh(cx: Cx, Path((owner, repo)): RepoPath) -> Handler {
     let (r, p) = access::repo(&cx.db, &cx.caller, &owner, &repo).await?;
     let mut v = objects::repo(&cx.base, &r, Some(p));
-    let open = crate::store::issues::count_of_repo(&*cx.db, r.id, "open").await?;
-    v["open_issues_count"] = Value::from(open);
-    v["open_issues"] = Value::from(open);
+    crate::model::repos::with_open_issues(&*cx.db, std::slice::from_mut(&mut v)).await?;
     super::forks::decorate(&cx, &r, &mut v).await?;
     Ok(ok(v))
 }
